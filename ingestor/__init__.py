@@ -1,0 +1,1 @@
+"""Producers: seed replay, feed polling, page fetching and extraction, deduplication."""

@@ -1,0 +1,237 @@
+"""The CloudEvents 1.0 envelope every newswire event travels in, and its orjson codec.
+
+Structured mode: the Kafka record value is the whole envelope as JSON; the same attributes also
+travel as ``ce_*`` headers so that routers can look at them without parsing the value.
+Events are immutable records; ``data`` is a plain JSON mapping whose shape is fixed by the
+versioned JSON Schema named in ``dataschema`` (see :mod:`newswire.schemas`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from types import MappingProxyType
+from typing import Any
+
+import orjson
+
+SPECVERSION = "1.0"
+CONTENT_TYPE = "application/json"
+
+ARTICLE_INGESTED = "newswire.article.ingested"
+ENTITIES_EXTRACTED = "newswire.entities.extracted"
+CLAIMS_EXTRACTED = "newswire.claims.extracted"
+ITEM_CHANGED = "newswire.talks.item.changed"
+DEADLETTER = "newswire.deadletter"
+
+#: Event type → current schema version. A breaking change is a new version and a new topic.
+SCHEMA_VERSIONS: Mapping[str, int] = MappingProxyType(
+    {
+        ARTICLE_INGESTED: 1,
+        ENTITIES_EXTRACTED: 1,
+        CLAIMS_EXTRACTED: 1,
+        ITEM_CHANGED: 1,
+        DEADLETTER: 1,
+    }
+)
+
+_REQUIRED = ("specversion", "id", "source", "type", "subject", "time", "dataschema", "data")
+
+
+class EnvelopeError(ValueError):
+    """A record is not a valid newswire CloudEvent (bad JSON, missing attribute, unknown type)."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+def dataschema_uri(event_type: str, version: int | None = None) -> str:
+    """The versioned schema URI of a type, e.g. ``urn:newswire:schema:newswire.article.ingested:v1``."""
+    v = SCHEMA_VERSIONS[event_type] if version is None else version
+    return f"urn:newswire:schema:{event_type}:v{v}"
+
+
+def format_time(moment: datetime) -> str:
+    """RFC 3339 in UTC with a ``Z`` suffix, second precision unless microseconds are set."""
+    if moment.tzinfo is None:
+        raise ValueError("naive datetime: event times must be timezone-aware")
+    utc = moment.astimezone(UTC)
+    text = utc.isoformat(timespec="microseconds" if utc.microsecond else "seconds")
+    return text.replace("+00:00", "Z")
+
+
+def parse_time(text: str) -> datetime:
+    """Parse an RFC 3339 time as written by :func:`format_time` (or any ISO 8601 with offset)."""
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        raise ValueError(f"time without offset: {text!r}")
+    return moment
+
+
+def _freeze(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return MappingProxyType({k: _freeze(v) for k, v in value.items()})
+    if isinstance(value, list | tuple):
+        return tuple(_freeze(v) for v in value)
+    return value
+
+
+def thaw(value: Any) -> Any:
+    """A frozen ``data`` mapping back to plain dicts and lists (for JSON and for callers that edit)."""
+    if isinstance(value, Mapping):
+        return {k: thaw(v) for k, v in value.items()}
+    if isinstance(value, tuple | list):
+        return [thaw(v) for v in value]
+    return value
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """One CloudEvent. ``data`` is deeply frozen so that an event cannot change after creation."""
+
+    id: str
+    type: str
+    source: str
+    subject: str
+    time: str
+    data: Mapping[str, Any]
+    dataschema: str = ""
+    causationid: str | None = None
+    extractor: str | None = None
+    specversion: str = SPECVERSION
+    datacontenttype: str = CONTENT_TYPE
+    extensions: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+
+    def __post_init__(self) -> None:
+        if self.type not in SCHEMA_VERSIONS:
+            raise EnvelopeError("unknown_type", f"unknown event type {self.type!r}")
+        if not self.dataschema:
+            object.__setattr__(self, "dataschema", dataschema_uri(self.type))
+        object.__setattr__(self, "data", _freeze(self.data))
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "specversion": self.specversion,
+            "id": self.id,
+            "source": self.source,
+            "type": self.type,
+            "subject": self.subject,
+            "time": self.time,
+            "datacontenttype": self.datacontenttype,
+            "dataschema": self.dataschema,
+        }
+        if self.causationid is not None:
+            out["causationid"] = self.causationid
+        if self.extractor is not None:
+            out["extractor"] = self.extractor
+        out.update(self.extensions)
+        out["data"] = thaw(self.data)
+        return out
+
+    def headers(self) -> list[tuple[str, bytes]]:
+        """CloudEvents Kafka binding attributes as ``ce_*`` headers (duplicated from the value)."""
+        hs = [
+            ("ce_specversion", self.specversion.encode()),
+            ("ce_id", self.id.encode()),
+            ("ce_type", self.type.encode()),
+            ("ce_source", self.source.encode()),
+            ("ce_subject", self.subject.encode()),
+            ("ce_time", self.time.encode()),
+            ("content-type", b"application/cloudevents+json"),
+        ]
+        if self.causationid is not None:
+            hs.append(("ce_causationid", self.causationid.encode()))
+        if self.extractor is not None:
+            hs.append(("ce_extractor", self.extractor.encode()))
+        return hs
+
+
+_KNOWN = {
+    "specversion",
+    "id",
+    "source",
+    "type",
+    "subject",
+    "time",
+    "datacontenttype",
+    "dataschema",
+    "causationid",
+    "extractor",
+    "data",
+}
+
+
+def encode(envelope: Envelope) -> bytes:
+    """Serialize an envelope with orjson (structured mode)."""
+    return orjson.dumps(envelope.to_dict())
+
+
+def envelope_from_dict(raw: Mapping[str, Any]) -> Envelope:
+    """Build an envelope from a decoded JSON object, checking the required attributes."""
+    missing = [k for k in _REQUIRED if k not in raw]
+    if missing:
+        raise EnvelopeError("not_cloudevent", f"missing CloudEvents attributes: {', '.join(missing)}")
+    if raw["specversion"] != SPECVERSION:
+        raise EnvelopeError("not_cloudevent", f"unsupported specversion {raw['specversion']!r}")
+    for key in ("id", "source", "type", "subject", "time", "dataschema"):
+        if not isinstance(raw[key], str) or not raw[key]:
+            raise EnvelopeError("not_cloudevent", f"attribute {key!r} must be a non-empty string")
+    if not isinstance(raw["data"], dict):
+        raise EnvelopeError("not_cloudevent", "attribute 'data' must be a JSON object")
+    if raw["type"] not in SCHEMA_VERSIONS:
+        raise EnvelopeError("unknown_type", f"unknown event type {raw['type']!r}")
+    extensions = {k: str(v) for k, v in raw.items() if k not in _KNOWN}
+    return Envelope(
+        id=raw["id"],
+        type=raw["type"],
+        source=raw["source"],
+        subject=raw["subject"],
+        time=raw["time"],
+        data=raw["data"],
+        dataschema=raw["dataschema"],
+        causationid=raw.get("causationid"),
+        extractor=raw.get("extractor"),
+        datacontenttype=raw.get("datacontenttype", CONTENT_TYPE),
+        extensions=MappingProxyType(extensions),
+    )
+
+
+def decode(value: bytes | None) -> Envelope:
+    """Parse a record value; raises :class:`EnvelopeError` with a reason code on bad input."""
+    if value is None:
+        raise EnvelopeError("empty", "record has no value (tombstone)")
+    try:
+        raw = orjson.loads(value)
+    except orjson.JSONDecodeError as exc:
+        raise EnvelopeError("invalid_json", f"value is not JSON: {exc}") from exc
+    if not isinstance(raw, dict):
+        raise EnvelopeError("not_cloudevent", "value is JSON but not an object")
+    return envelope_from_dict(raw)
+
+
+def derive(
+    parent: Envelope,
+    *,
+    event_type: str,
+    event_id: str,
+    source: str,
+    extractor: str,
+    data: Mapping[str, Any],
+) -> Envelope:
+    """An event derived from ``parent``: same subject and time, causation recorded.
+
+    The derived event keeps the parent's time so that reprocessing the same input yields a
+    byte-identical event (the id is already deterministic; the time is too).
+    """
+    return Envelope(
+        id=event_id,
+        type=event_type,
+        source=source,
+        subject=parent.subject,
+        time=parent.time,
+        data=data,
+        causationid=parent.id,
+        extractor=extractor,
+    )

@@ -28,7 +28,7 @@ from typing import Any, Protocol, TypeVar
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import NewTopic
-from kafka.errors import KafkaError, NoBrokersAvailable, TopicAlreadyExistsError
+from kafka.errors import KafkaError, TopicAlreadyExistsError
 from kafka.structs import OffsetAndMetadata
 
 from newswire import events, ids, logs
@@ -98,8 +98,8 @@ def with_broker_retry(
         attempt += 1
         try:
             return connect()
-        except (NoBrokersAvailable, KafkaError) as exc:
-            retriable = isinstance(exc, NoBrokersAvailable) or getattr(exc, "retriable", False)
+        except KafkaError as exc:
+            retriable = bool(getattr(exc, "retriable", False))
             if not retriable or time.monotonic() + delay > deadline:
                 raise
             log.warning(
@@ -136,6 +136,7 @@ def make_producer(settings: Settings, client_id: str, *, max_request_size: int |
         linger_ms=5,
         max_request_size=max_request_size or max(settings.max_event_bytes * 2, 1_048_576),
         compression_type=None,
+        bootstrap_timeout_ms=5_000,
     )
 
 
@@ -160,6 +161,7 @@ def make_consumer(
         request_timeout_ms=max(settings.request_timeout_ms, settings.session_timeout_ms + 5_000),
         fetch_max_bytes=max(settings.max_event_bytes * 4, 52_428_800),
         max_partition_fetch_bytes=max(settings.max_event_bytes * 4, 1_048_576),
+        bootstrap_timeout_ms=5_000,
     )
     if topics:
         consumer.subscribe(list(topics))
@@ -170,7 +172,9 @@ def ensure_topics(settings: Settings) -> dict[str, str]:
     """Create the contract's topics if missing (idempotent); returns name → created/exists."""
     admin = with_broker_retry(
         lambda: KafkaAdminClient(
-            bootstrap_servers=settings.bootstrap_servers, client_id=f"{settings.client_id}-admin"
+            bootstrap_servers=settings.bootstrap_servers,
+            client_id=f"{settings.client_id}-admin",
+            bootstrap_timeout_ms=5_000,
         ),
         settings,
         "admin",

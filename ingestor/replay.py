@@ -199,8 +199,8 @@ def replay(
 
 
 def progress_logger(total: int) -> Callable[[Envelope], None]:
-    """Log progress every 5% of a long replay."""
-    state: dict[str, Any] = {"n": 0, "step": max(total // 20, 1)}
+    """Log progress every 5% of a long replay (at most every 100 events)."""
+    state: dict[str, Any] = {"n": 0, "step": max(total // 20, 100)}
 
     def tick(_env: Envelope) -> None:
         state["n"] += 1

@@ -128,7 +128,8 @@ def clean_lines(text: str, debris: Debris) -> list[str]:
 
 
 def fallback_title(body: str, max_words: int = 12) -> str:
-    first = re.split(r"(?<=[.!?])\s", body, maxsplit=1)[0]
+    # a sentence ends at a period after a lower-case word, so "U.S." does not end one
+    first = re.split(r"(?<=[a-z0-9][.!?])\s", body, maxsplit=1)[0]
     words = first.split()
     return " ".join(words[:max_words]) + ("…" if len(words) > max_words else "")
 

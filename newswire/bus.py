@@ -400,6 +400,8 @@ class StageRunner:
     group_id: str | None = None
     poll_timeout_ms: int = 500
     on_batch_done: Callable[[int], None] | None = None
+    #: fault injection: called after outputs are acknowledged, before offsets are committed
+    before_commit: Callable[[], None] | None = None
     _consumer: KafkaConsumer | None = None
     _publisher: Publisher | None = None
     _recent: RecentIds = field(default_factory=RecentIds)
@@ -502,6 +504,8 @@ class StageRunner:
             )
         for _record, env in good:
             self._recent.add(env.id)
+        if self.before_commit is not None:
+            self.before_commit()
         self._commit(records)
         elapsed = time.perf_counter() - started
         self.metrics.batch_seconds.labels(stage=stage).observe(elapsed)

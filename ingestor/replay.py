@@ -11,16 +11,17 @@ import random
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
 import orjson
 
-from newswire import logs
+from newswire import ids, logs
 from newswire.bus import Publisher, Shutdown, make_producer, with_broker_retry
 from newswire.events import Envelope, encode
+from newswire.records import ArticleIngested
 from newswire.settings import Settings
 from newswire.topics import ARTICLES
 
@@ -29,6 +30,8 @@ from ingestor.seeds import Debris, Rejection, SeedMeta, decode_text, parse_artic
 log = logging.getLogger(__name__)
 
 MANIFEST = "manifest.json"
+#: events in flight before waiting for acknowledgements (bounds memory, keeps the pipe full)
+FLUSH_EVERY = 10_000
 
 
 @dataclass
@@ -95,20 +98,24 @@ def build_events(
             continue
         texts.append((path, decode_text(path.name, raw, settings.max_event_bytes), meta))
     rng = random.Random(seed)
+    parsed: list[ArticleIngested | Rejection] = []
+    for path, text, meta in texts:
+        parsed.append(text if isinstance(text, Rejection) else parse_article_text(path.name, text, meta, debris))
     for loop in range(loops):
-        order = list(texts)
+        order = list(parsed)
         if shuffle:
             rng.shuffle(order)
-        for path, text, meta in order:
-            if isinstance(text, Rejection):
-                if loop == 0:
-                    yield text
-                continue
-            article = parse_article_text(path.name, text, meta, debris, loop=loop)
+        for article in order:
             if isinstance(article, Rejection):
                 if loop == 0:
                     yield article
                 continue
+            if loop:
+                article = replace(
+                    article,
+                    article_id=ids.article_id_in_loop(article.article_id, loop),
+                    origin=replace(article.origin, loop=loop),
+                )
             yield article.envelope(settings.event_source + "/replay", now())
 
 
@@ -189,7 +196,7 @@ def replay(
             pacer.wait()
             publisher.publish(ARTICLES, item)
             pending.append(item)
-            if len(pending) >= 100 or rate:
+            if len(pending) >= FLUSH_EVERY or rate:
                 flush()
         flush()
     finally:

@@ -143,8 +143,8 @@ def parse_article_text(
 ) -> ArticleIngested | Rejection:
     """Text of one file → an :class:`ArticleIngested` record (pure).
 
-    ``loop`` > 0 puts the article in a new id space (soak runs): the id is derived from the text
-    and the loop number, so loop *k* of a file is a different article from loop *k+1*.
+    ``loop`` > 0 puts the article in a new id space (soak runs): the id is derived from the
+    loop-0 id and the loop number, so loop *k* of a file is a different article from loop *k+1*.
     """
     lines = clean_lines(text, debris)
     title, body_lines = split_title(lines)
@@ -152,10 +152,9 @@ def parse_article_text(
     if not body:
         return Rejection(name, "no_text", "no article text left after removing page debris")
     title = meta.title or title or fallback_title(body)
-    if meta.url:
-        article_id = ids.article_id_for_url(meta.url if loop == 0 else f"{meta.url}#loop={loop}")
-    else:
-        article_id = ids.article_id_for_text(body if loop == 0 else f"loop {loop}\n{body}")
+    article_id = ids.article_id_for_url(meta.url) if meta.url else ids.article_id_for_text(body)
+    if loop:
+        article_id = ids.article_id_in_loop(article_id, loop)
     return ArticleIngested(
         article_id=article_id,
         revision=ids.content_hash(body),

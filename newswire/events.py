@@ -109,7 +109,17 @@ class Envelope:
             raise EnvelopeError("unknown_type", f"unknown event type {self.type!r}")
         if not self.dataschema:
             object.__setattr__(self, "dataschema", dataschema_uri(self.type))
+        try:
+            data_json = orjson.dumps(self.data)
+        except TypeError:  # built from frozen parts of another event: thaw them first
+            data_json = orjson.dumps(thaw(self.data))
+        object.__setattr__(self, "_data_json", data_json)
         object.__setattr__(self, "data", _freeze(self.data))
+
+    @property
+    def data_json(self) -> bytes:
+        """``data`` as JSON bytes, computed once when the event was created."""
+        return self._data_json  # type: ignore[attr-defined, no-any-return]
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -164,8 +174,23 @@ _KNOWN = {
 
 
 def encode(envelope: Envelope) -> bytes:
-    """Serialize an envelope with orjson (structured mode)."""
-    return orjson.dumps(envelope.to_dict())
+    """Serialize an envelope with orjson (structured mode); ``data`` was serialized once, at creation."""
+    head: dict[str, Any] = {
+        "specversion": envelope.specversion,
+        "id": envelope.id,
+        "source": envelope.source,
+        "type": envelope.type,
+        "subject": envelope.subject,
+        "time": envelope.time,
+        "datacontenttype": envelope.datacontenttype,
+        "dataschema": envelope.dataschema,
+    }
+    if envelope.causationid is not None:
+        head["causationid"] = envelope.causationid
+    if envelope.extractor is not None:
+        head["extractor"] = envelope.extractor
+    head.update(envelope.extensions)
+    return orjson.dumps(head)[:-1] + b',"data":' + envelope.data_json + b"}"
 
 
 def envelope_from_dict(raw: Mapping[str, Any]) -> Envelope:

@@ -42,6 +42,11 @@ def article_id_for_text(text: str) -> str:
     return "art-" + _digest("text", normalize_text(text), size=10)
 
 
+def article_id_in_loop(article_id: str, loop: int) -> str:
+    """The id of an article replayed in soak loop ``loop`` > 0: a new id space per loop."""
+    return "art-" + _digest("loop", article_id, str(loop), size=10)
+
+
 def article_event_id(article_id: str, revision: str) -> str:
     """The id of an ``article.ingested`` event: one per article revision."""
     return "evt-" + _digest("newswire.article.ingested", article_id, revision)

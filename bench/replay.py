@@ -15,14 +15,13 @@ import uuid
 from dataclasses import replace
 from pathlib import Path
 
+from bench.common import median_rate, peak_rss_mb, report
 from ingestor.replay import build_events, collect_files, replay
 from newswire import events
 from newswire.broker import start_broker
 from newswire.bus import ensure_topics, make_producer
 from newswire.settings import Settings
 from newswire.topics import ARTICLES, topic_name
-
-from bench.common import median_rate, peak_rss_mb, report
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 

@@ -18,14 +18,13 @@ from typing import Any, TextIO
 
 import orjson
 
+from ingestor.seeds import Debris, Rejection, SeedMeta, decode_text, parse_article_text
 from newswire import ids, logs
 from newswire.bus import Publisher, Shutdown, make_producer, with_broker_retry
 from newswire.events import Envelope, encode
 from newswire.records import ArticleIngested
 from newswire.settings import Settings
 from newswire.topics import ARTICLES
-
-from ingestor.seeds import Debris, Rejection, SeedMeta, decode_text, parse_article_text
 
 log = logging.getLogger(__name__)
 

@@ -7,10 +7,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from ingestor.replay import collect_files, progress_logger, replay
 from newswire.bus import Shutdown, ensure_topics
 from newswire.settings import Settings
-
-from ingestor.replay import collect_files, progress_logger, replay
 
 
 def register(sub: Any) -> None:

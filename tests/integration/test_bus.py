@@ -178,21 +178,6 @@ def test_a_downstream_client_other_than_kafka_python_decodes_the_events(settings
     assert set(seen) == set(report.published)
 
 
-@pytest.mark.skipif(shutil.which("kcat") is None, reason="Debian's kcat is not installed (make test installs it)")
-def test_kcat_reads_the_topic(settings: Settings) -> None:
-    ensure_topics(settings)
-    report = replay(collect_files([SEEDS]), settings)
-    name = topic_name(ARTICLES, settings.topic_prefix)
-    out = subprocess.run(
-        ["kcat", "-C", "-b", settings.kafka_bootstrap, "-t", name, "-e", "-q", "-f", "%s\\n"],
-        capture_output=True,
-        timeout=60,
-        check=True,
-    )
-    got = {validate_event(line)["id"] for line in out.stdout.splitlines() if line.strip()}
-    assert got == set(report.published)
-
-
 def test_tail_prints_events_for_a_human(settings: Settings) -> None:
     ensure_topics(settings)
     replay(collect_files([SEEDS]), settings)

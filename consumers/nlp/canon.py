@@ -29,7 +29,6 @@ How a spaCy doc becomes canonical entities (every step a general rule, data in `
 
 from __future__ import annotations
 
-import functools
 import itertools
 import json
 import re
@@ -203,9 +202,7 @@ class Gazetteer:
     _cache: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def lookup(self, text: str, person: bool = False) -> Known | None:
-        return self.known.get(fold_key(text)) or (
-            self.known.get(fold_key(text, person=True)) if person else None
-        )
+        return self.known.get(fold_key(text)) or (self.known.get(fold_key(text, person=True)) if person else None)
 
     @property
     def forms_re(self) -> re.Pattern[str]:
@@ -299,10 +296,12 @@ def load_gazetteer(extra_paths: Sequence[Path | str] = (), *, packaged: bool = T
     )
 
 
-@functools.cache
 def default_gazetteer() -> Gazetteer:
-    """The packaged alias data (the enrichers pass their own when users add files)."""
-    return load_gazetteer()
+    """The alias data every enricher uses by default: the packaged file plus ``NEWSWIRE_ALIASES``
+    files (read once, at the edge, by :mod:`consumers.nlp.model`)."""
+    from consumers.nlp.model import configured_gazetteer
+
+    return configured_gazetteer()
 
 
 # --------------------------------------------------------------------------------------------
@@ -382,9 +381,7 @@ def _candidates(doc: Any, gaz: Gazetteer) -> list[_Cand]:
     for c in kept:
         if c.known is not None:
             continue
-        if any(x.start == c.start and x.end == c.end for x in extra):
-            c.label = "GPE"
-        elif (
+        if any(x.start == c.start and x.end == c.end for x in extra) or (
             c.label == "PERSON"
             and c.end - c.start == 1
             and doc[c.start].dep_ == "pobj"
@@ -572,9 +569,7 @@ def _group(doc: Any, cands: list[_Cand], gaz: Gazetteer) -> list[_Group]:
             key = fold_key(text, person=True)
         if not key:
             continue
-        g = groups.setdefault(
-            key, _Group(fold_key(known.name, person=True) if known else key, known, [], name)
-        )
+        g = groups.setdefault(key, _Group(fold_key(known.name, person=True) if known else key, known, [], name))
         g.items.append((c, text))
         if name is not None:
             qualified.setdefault(fold_key(text), []).append(g)
@@ -712,9 +707,7 @@ def _build(doc: Any, groups: list[_Group]) -> ArticleEntities:
             by_id[eid][2].extend(mentions)
         else:
             by_id[eid] = (name, label, list(mentions))
-    weights = {
-        eid: sum(1.0 + 1.0 / (1 + m.sentence_index) for m in ms) for eid, (_n, _l, ms) in by_id.items()
-    }
+    weights = {eid: sum(1.0 + 1.0 / (1 + m.sentence_index) for m in ms) for eid, (_n, _l, ms) in by_id.items()}
     total = sum(weights.values()) or 1.0
     entities = [
         Entity(

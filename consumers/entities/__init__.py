@@ -1,0 +1,1 @@
+"""The entities enricher: articles → canonical named entities with spans (``newswire.entities.v1``)."""

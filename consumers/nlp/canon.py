@@ -680,8 +680,109 @@ def resolve_entities(doc: Any, gazetteer: Gazetteer | None = None) -> ArticleEnt
         if c.label not in KEPT_LABELS and c.known is None and gaz.lookup(surface) is None:
             continue
         kept.append(c)
+    _places_by_context(doc, kept)
     groups = _resolve_partial_names(_group(doc, kept, gaz), gaz)
+    _complete_mentions(doc, groups, gaz)
     return _build(doc, groups)
+
+
+_LOCATIVE = frozenset({"in", "near", "outside", "across", "around"})
+
+
+def _places_by_context(doc: Any, kept: list[_Cand]) -> None:
+    """A "person" the model sees in a place's position is a place: "strikes in Khan Younis and Rafah".
+
+    Only for names that are not part of a person's name in the same article ("confidence in Musk"
+    after "Elon Musk" stays a person).
+    """
+
+    def words(c: _Cand) -> frozenset[str]:
+        return frozenset(doc[i].lower_ for i in range(c.start, c.end))
+
+    full_names = [words(c) for c in kept if c.label == "PERSON" and c.end - c.start > 1]
+    for _round in range(3):
+        label_at = {i: c.label for c in kept for i in range(c.start, c.end)}
+        changed = False
+        for c in kept:
+            if c.label != "PERSON" or c.known is not None:
+                continue
+            own = words(c)
+            if any(own & name and own != name for name in full_names):
+                continue
+            if any(x is not c and x.label == "PERSON" and words(x) < own for x in kept):
+                continue  # "Rubio" elsewhere: "Marco Rubio" is a person named by surname
+            root = doc[c.start : c.end].root
+            same_line = "\n" not in doc.text[min(root.head.idx, root.idx) : max(root.head.idx, root.idx)]
+            located = root.dep_ == "pobj" and root.head.lower_ in _LOCATIVE and same_line
+            listed = root.dep_ == "conj" and label_at.get(root.head.i) in ("GPE", "LOC")
+            if located or listed:
+                c.label = "GPE"
+                changed = True
+        if not changed:
+            break
+
+
+def _surname_form(name: str) -> str | None:
+    """The part of a full person name that articles use alone ("Musk", "von der Leyen")."""
+    words = name.split()
+    if len(words) < 2:
+        return None
+    tail = words[-1]
+    for i in range(1, len(words) - 1):
+        if words[i][:1].islower():  # a particle starts the surname
+            tail = " ".join(words[i:])
+            break
+    return tail if len(tail) >= 3 and tail[:1].isupper() and not _ROMAN.match(tail) else None
+
+
+def _complete_mentions(doc: Any, groups: list[_Group], gaz: Gazetteer) -> None:
+    """Find the mentions the model missed: the article's own forms of its entities, and the
+    surnames of its people, wherever they occur as a whole name (not inside a longer one)."""
+    forms: dict[str, _Group | None] = {}
+
+    def offer(form: str, g: _Group) -> None:
+        if len(form) >= 3 or (form.isupper() and len(form) >= 2):
+            forms[form] = g if forms.get(form, g) is g else None  # ambiguous forms are not used
+
+    for g in groups:
+        for _c, text in g.items:
+            offer(text, g)
+        if g.is_person():
+            name = g.known.name if g.known else max((t for _c, t in g.items), key=lambda t: len(t.split()))
+            surname = _surname_form(fold_name(name)) if g.known is None else _surname_form(name)
+            for full in {t for _c, t in g.items if len(t.split()) > 1} | {name}:
+                tail = _surname_form(full)
+                if tail:
+                    offer(tail, g)
+            if surname:
+                offer(surname, g)
+    usable = {f: g for f, g in forms.items() if g is not None}
+    if not usable:
+        return
+    taken = {i for g in groups for c, _t in g.items for i in range(c.start, c.end)}
+    pattern = re.compile(
+        r"(?<![\w.\-])(?:" + "|".join(re.escape(f) for f in sorted(usable, key=len, reverse=True)) + r")(?![\w\-])"
+    )
+    for m in pattern.finditer(doc.text):
+        span = doc.char_span(m.start(), m.end(), alignment_mode="strict")
+        if span is None or any(i in taken for i in range(span.start, span.end)):
+            continue
+        before = doc[span.start - 1] if span.start > 0 else None
+        after = doc[span.end] if span.end < len(doc) else None
+        inside_name = (
+            before is not None
+            and not doc[span.start].is_sent_start
+            and _NAME_TOKEN.match(before.text)
+            and before.text not in gaz.regnal_titles
+            and not gaz.titles_re.fullmatch(before.text)
+            and before.tag_ in ("NNP", "NNPS")
+        ) or (after is not None and _NAME_TOKEN.match(after.text) and after.tag_ in ("NNP", "NNPS"))
+        if inside_name:
+            continue
+        g = usable[m.group(0)]
+        label = g.items[0][0].label
+        g.items.append((_Cand(span.start, span.end, label, "complete", g.known), m.group(0)))
+        taken.update(range(span.start, span.end))
 
 
 def _build(doc: Any, groups: list[_Group]) -> ArticleEntities:

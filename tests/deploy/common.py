@@ -50,3 +50,35 @@ def is_newswire(service: dict[str, Any]) -> bool:
 
 def long_running(service: dict[str, Any]) -> bool:
     return str(service.get("restart", "no")) in ("always", "unless-stopped")
+
+
+def asyncapi() -> dict[str, Any]:
+    doc: dict[str, Any] = load_yaml(ASYNCAPI)
+    return doc
+
+
+def payload_validator(message: dict[str, Any]) -> Any:
+    """A Draft-7 validator of an AsyncAPI message's payload, with its relative file ``$ref``s resolved
+    against the AsyncAPI document's location (as a code generator would resolve them)."""
+    import json
+    from urllib.parse import urlparse
+
+    from jsonschema import Draft7Validator
+    from referencing import Registry, Resource
+    from referencing.jsonschema import DRAFT7
+
+    def retrieve(uri: str) -> Resource[Any]:
+        path = Path(urlparse(uri).path)
+        return Resource.from_contents(json.loads(path.read_text(encoding="utf-8")), default_specification=DRAFT7)
+
+    schema = {"$id": ASYNCAPI.resolve().as_uri(), **message["payload"]}
+    registry: Registry[Any] = Registry(retrieve=retrieve)  # type: ignore[call-arg]
+    return Draft7Validator(schema, registry=registry, format_checker=Draft7Validator.FORMAT_CHECKER)
+
+
+def message_for_type(event_type: str) -> dict[str, Any]:
+    """The AsyncAPI message (components/messages) whose name is a CloudEvents ``type``."""
+    for message in asyncapi()["components"]["messages"].values():
+        if message["name"] == event_type:
+            return message  # type: ignore[no-any-return]
+    raise KeyError(event_type)

@@ -1,0 +1,383 @@
+"""Claims → facts: the normalized unit the view merges (pure: no Kafka, no clock, no environment).
+
+A claim from ``newswire.claims.extracted`` becomes a :class:`Fact` with a *bucket* (the family of
+items it can merge into: ``event:call``, ``count:killed``, ``proposals``, ``party:<speaker>``) and a
+merge signature (participants, date, place, object tokens). Word lists come from
+``data/lexicon.toml`` so that users can extend them.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, fields
+from functools import cache
+from importlib import resources
+from typing import Any
+
+#: Status → how far along it is; an item's status only moves forward (planned → held).
+STATUS_RANK: Mapping[str, int] = {
+    "proposed": 0,
+    "threatened": 1,
+    "planned": 1,
+    "claimed": 2,
+    "held": 3,
+    "agreed": 3,
+    "rejected": 3,
+    "cancelled": 3,
+}
+DONE_STATUSES = frozenset({"held", "agreed", "rejected", "cancelled", "claimed"})
+#: Kinds that merge by what they are about (the object), whoever proposes them.
+OBJECT_KINDS = frozenset({"proposal", "offer", "demand", "agreement"})
+
+_TOKEN = re.compile(r"[0-9][0-9,.]*|[\w'’-]+", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """The user-extensible word lists of ``data/lexicon.toml``."""
+
+    stopwords: frozenset[str]
+    synonyms: Mapping[str, str]
+    ceasefire_terms: frozenset[str]
+    duration_categories: Mapping[str, str]
+    sections: Mapping[str, tuple[str, str]]
+    violence_counts: frozenset[str]
+    role_words: frozenset[str]
+    qualifiers: frozenset[str]
+    place_splits: frozenset[str] = frozenset()
+    figures: Mapping[str, frozenset[str]] = field(default_factory=dict)
+
+    @classmethod
+    def parse(cls, text: str) -> Lexicon:
+        raw = tomllib.loads(text)
+        return cls(
+            stopwords=frozenset(raw.get("stopwords", [])),
+            synonyms={str(k): str(v) for k, v in raw.get("synonyms", {}).items()},
+            ceasefire_terms=frozenset(raw.get("ceasefire", {}).get("terms", [])),
+            duration_categories=dict(raw.get("ceasefire", {}).get("duration_categories", {})),
+            sections={k: (str(v[0]), str(v[1])) for k, v in raw.get("sections", {}).items()},
+            violence_counts=frozenset(raw.get("counts", {}).get("violence", [])),
+            role_words=frozenset(raw.get("titles", {}).get("role_words", [])),
+            qualifiers=frozenset(raw.get("titles", {}).get("qualifiers", [])),
+            place_splits=frozenset(raw.get("merge", {}).get("place_splits", [])),
+            figures={str(k): frozenset(v) for k, v in raw.get("figures", {}).items()},
+        )
+
+
+@cache
+def lexicon() -> Lexicon:
+    """The packaged lexicon (read once)."""
+    text = resources.files("consumers.projector").joinpath("data/lexicon.toml").read_text(encoding="utf-8")
+    return Lexicon.parse(text)
+
+
+def _stem(word: str) -> str:
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+        return word[:-1]
+    return word
+
+
+def object_tokens(text: str | None, lex: Lexicon | None = None) -> tuple[str, ...]:
+    """The content words of an object text, normalized for comparison (sorted, unique)."""
+    if not text:
+        return ()
+    lex = lex or lexicon()
+    out: set[str] = set()
+    for raw in _TOKEN.findall(text.lower().replace("’", "'")):
+        word = raw.strip("'-")
+        if not word:
+            continue
+        if word[0].isdigit():
+            word = word.replace(",", "").rstrip(".")
+            # "30-day" → "30" and "day"
+        parts = [p for p in word.split("-") if p] if "-" in word and word not in lex.synonyms else [word]
+        for part in parts:
+            part = lex.synonyms.get(part, part)
+            if part in lex.stopwords:
+                continue
+            out.add(lex.synonyms.get(_stem(part), _stem(part)))
+    return tuple(sorted(out))
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One claim of one article, normalized for merging. Stored in checkpoints as JSON."""
+
+    article_id: str
+    claim_id: str
+    claim_kind: str  # event | count | quote | title
+    bucket: str
+    kind: str  # event kind, count category, "quote" or "title"
+    status: str | None
+    participants: tuple[str, ...]
+    date: str | None
+    place: str | None
+    venue: str | None  # where it happened, as reported (does not split items)
+    actor: str | None
+    object_text: str | None
+    object_key: tuple[str, ...]
+    time_text: str | None
+    value: float | None
+    lower_bound: bool
+    text: str | None  # quote text / count text / title
+    speaker: str | None
+    negated: bool
+    asserted_by: str
+    asserted_entity: str | None
+    confidence: float
+    sentence: str
+    start: int
+    end: int
+    sentence_start: int
+
+    def signature(self) -> tuple[Any, ...]:
+        """Facts with equal signatures always land in the same item."""
+        return (self.kind, self.participants, self.date, self.place, self.actor, self.object_key, self.speaker)
+
+    def to_json(self) -> list[Any]:
+        return [list(v) if isinstance(v, tuple) else v for v in (getattr(self, f.name) for f in fields(self))]
+
+    @classmethod
+    def from_json(cls, raw: Sequence[Any]) -> Fact:
+        values: list[Any] = [tuple(v) if isinstance(v, list) else v for v in raw]
+        return cls(*values)
+
+
+def _norm_entity(value: Any) -> str | None:
+    if not value or not isinstance(value, str):
+        return None
+    return value.strip().lower() or None
+
+
+def facts_from_claims(article_id: str, claims: Sequence[Mapping[str, Any]], lex: Lexicon | None = None) -> list[Fact]:
+    """The facts of one ``claims.extracted`` event (claims the view cannot place are skipped)."""
+    lex = lex or lexicon()
+    out: list[Fact] = []
+    for claim in claims:
+        fact = _fact(article_id, claim, lex)
+        if fact is not None:
+            out.append(fact)
+        implied = _implied(article_id, claim, lex)
+        if implied is not None:
+            out.append(implied)
+    return out
+
+
+def _base(article_id: str, claim: Mapping[str, Any]) -> dict[str, Any]:
+    ev = claim.get("evidence") or {}
+    by = claim.get("asserted_by") or {}
+    return {
+        "article_id": article_id,
+        "claim_id": str(claim.get("id", "")),
+        "claim_kind": str(claim.get("kind", "")),
+        "asserted_by": str(by.get("text") or by.get("kind") or "outlet"),
+        "asserted_entity": _norm_entity(by.get("entity")),
+        "confidence": float(claim.get("confidence", 0.0)),
+        "sentence": str(ev.get("sentence", "")),
+        "start": int(ev.get("start", 0)),
+        "end": int(ev.get("end", 0)),
+        "sentence_start": int(ev.get("sentence_start", 0)),
+        "status": None,
+        "participants": (),
+        "date": None,
+        "place": None,
+        "venue": None,
+        "actor": None,
+        "object_text": None,
+        "object_key": (),
+        "time_text": None,
+        "value": None,
+        "lower_bound": False,
+        "text": None,
+        "speaker": None,
+        "negated": False,
+    }
+
+
+def _fact(article_id: str, claim: Mapping[str, Any], lex: Lexicon) -> Fact | None:
+    base = _base(article_id, claim)
+    kind = base["claim_kind"]
+    if kind == "event" and isinstance(claim.get("event"), Mapping):
+        ev = claim["event"]
+        ekind = str(ev.get("kind", ""))
+        if ekind not in lex.sections:
+            return None
+        time = ev.get("time") or {}
+        parts = tuple(sorted({p for p in (_norm_entity(x) for x in ev.get("participants") or ()) if p}))
+        negated = bool(ev.get("negated", False))
+        place = _norm_entity(ev.get("place"))
+        base.update(
+            kind=ekind,
+            status=str(ev.get("status", "")),
+            participants=parts,
+            date=(time.get("date") or None) if isinstance(time, Mapping) else None,
+            time_text=(time.get("text") or None) if isinstance(time, Mapping) else None,
+            # where the place does not make the event, it is kept as an attribute (see merge)
+            place=place if ekind in lex.place_splits else None,
+            venue=place,
+            object_text=ev.get("object") or None,
+            object_key=object_tokens(ev.get("object"), lex),
+            negated=negated,
+        )
+        if negated:
+            base["bucket"] = f"negated:{ekind}"
+        elif ekind in OBJECT_KINDS:
+            base["bucket"] = "agreements" if ekind == "agreement" else "proposals"
+        else:
+            base["bucket"] = f"event:{ekind}"
+        return Fact(**base)
+    if kind == "count" and isinstance(claim.get("count"), Mapping):
+        c = claim["count"]
+        try:
+            value = float(c.get("value"))
+        except (TypeError, ValueError):
+            return None
+        base.update(
+            kind=str(c.get("category", "")),
+            bucket=f"count:{c.get('category', '')}",
+            value=value,
+            lower_bound=bool(c.get("lower_bound", False)),
+            actor=_norm_entity(c.get("actor")),
+            place=_norm_entity(c.get("place")),
+            venue=_norm_entity(c.get("place")),
+            date=c.get("time") or None,
+            text=c.get("text") or None,
+        )
+        return Fact(**base)
+    if kind == "quote" and isinstance(claim.get("quote"), Mapping):
+        q = claim["quote"]
+        speaker = q.get("speaker") or {}
+        who = _norm_entity(speaker.get("entity")) or _speaker_key(str(speaker.get("text", "")))
+        if not who:
+            return None
+        base.update(
+            kind="quote",
+            bucket=f"party:{who}",
+            speaker=who,
+            text=str(q.get("text", "")),
+            object_text=str(speaker.get("text", "")) or None,
+            object_key=object_tokens(q.get("text"), lex),
+            status="direct" if q.get("direct") else "indirect",
+            time_text=str(q.get("cue", "")) or None,
+        )
+        return Fact(**base)
+    return None
+
+
+def _speaker_key(text: str) -> str | None:
+    words = [w for w in re.findall(r"\w+", text.lower()) if w not in ("the", "a", "an")]
+    return "-".join(words) or None
+
+
+def _implied(article_id: str, claim: Mapping[str, Any], lex: Lexicon) -> Fact | None:
+    """A count whose category names a ceasefire's length implies a proposal of that ceasefire."""
+    if claim.get("kind") != "count" or not isinstance(claim.get("count"), Mapping):
+        return None
+    c = claim["count"]
+    unit = lex.duration_categories.get(str(c.get("category", "")))
+    if unit is None:
+        return None
+    try:
+        value = float(c.get("value"))
+    except (TypeError, ValueError):
+        return None
+    term = sorted(lex.ceasefire_terms)[0] if lex.ceasefire_terms else "ceasefire"
+    text = f"{value:g}-{unit} {term}"
+    base = _base(article_id, claim)
+    base.update(
+        claim_id=base["claim_id"] + "#implied",
+        claim_kind="event",
+        kind="proposal",
+        bucket="proposals",
+        status="proposed",
+        object_text=text,
+        object_key=object_tokens(text, lex),
+        actor=_norm_entity(c.get("actor")),
+    )
+    return Fact(**base)
+
+
+def titles_from_mentions(
+    article_id: str, body: str, entities: Sequence[Mapping[str, Any]], lex: Lexicon | None = None
+) -> list[Fact]:
+    """Titles written before a person's name ("Former U.S. President Donald Trump") as facts.
+
+    The words right before a mention are read back while they are role words or qualifiers;
+    a title needs at least one role word. One fact per (entity, title) per article.
+    """
+    lex = lex or lexicon()
+    out: dict[tuple[str, str], Fact] = {}
+    for ent in entities:
+        if str(ent.get("type", "")) != "PERSON":
+            continue
+        eid = _norm_entity(ent.get("id"))
+        if not eid:
+            continue
+        for m in ent.get("mentions") or ():
+            start = int(m.get("start", 0))
+            if start <= 0 or start > len(body):
+                continue
+            sent = m.get("sentence") or {}
+            s_start = int(sent.get("start", 0))
+            s_end = int(sent.get("end", len(body)))
+            prefix = body[max(s_start, start - 80) : start]
+            lead = []
+            for w in str(m.get("text", "")).split():
+                if w.lower() not in lex.role_words and w.lower() not in lex.qualifiers:
+                    break
+                lead.append(w)
+            words = prefix.split() + lead
+            taken: list[str] = []
+            for w in reversed(words):
+                low = w.lower().replace("’", "'")
+                if low in lex.role_words or (low in lex.qualifiers and taken):
+                    taken.append(w)
+                elif low.rstrip(",") in lex.role_words and not taken and w.endswith(","):
+                    taken.append(w.rstrip(","))
+                else:
+                    break
+            while taken and taken[-1].lower() in lex.qualifiers and taken[-1].lower() not in lex.role_words:
+                taken.pop()
+            title_words = list(reversed(taken))
+            if not any(w.lower() in lex.role_words for w in title_words):
+                continue
+            title = " ".join(title_words)
+            found = prefix.rfind(title_words[0])
+            t_start = start - len(prefix) + found if found >= 0 else start
+            key = (eid, title)
+            if key in out:
+                continue
+            role = tuple(w.lower() for w in title_words if w.lower() in lex.role_words)
+            out[key] = Fact(
+                article_id=article_id,
+                claim_id=f"title:{eid}:{title}",
+                claim_kind="title",
+                bucket=f"party:{eid}",
+                kind="title",
+                status=None,
+                participants=(eid,),
+                date=None,
+                place=None,
+                venue=None,
+                actor=None,
+                object_text=title,
+                object_key=role,
+                time_text=None,
+                value=None,
+                lower_bound=False,
+                text=title,
+                speaker=eid,
+                negated=False,
+                asserted_by="outlet",
+                asserted_entity=None,
+                confidence=1.0,
+                sentence=body[s_start:s_end],
+                start=t_start,
+                end=int(m.get("end", start)),
+                sentence_start=s_start,
+            )
+    return [out[k] for k in sorted(out)]

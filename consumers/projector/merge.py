@@ -1,0 +1,383 @@
+"""Facts of one bucket → items of the view (pure, deterministic: a function of the set of facts).
+
+Merge rule: facts of the same bucket (same event kind, count category, …) are one item when
+they agree on who (participant sets equal, or one contains the other with at least two people),
+when (dates equal) and where (places equal), or — for proposals, offers, demands and agreements —
+on what (object words, one set containing the other). A fact that leaves a value unstated (no
+date, no place) joins the item that does state it only when exactly one value is on offer, so the
+result never depends on arrival order.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from consumers.projector.facts import DONE_STATUSES, STATUS_RANK, Fact, Lexicon
+from newswire.ids import stable_id
+
+Sig = tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class ArticleRef:
+    """What an item shows about a supporting article."""
+
+    article_id: str
+    outlet: str
+    title: str
+    time: str
+    url: str | None
+
+
+def _participants_match(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+    if a == b:
+        return True
+    small, big = (a, b) if len(a) <= len(b) else (b, a)
+    return len(small) >= 2 and set(small) <= set(big)
+
+
+def _objects_match(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+    if not a or not b:
+        return False
+    sa, sb = set(a), set(b)
+    if sa <= sb or sb <= sa:
+        return True
+    return len(sa & sb) / len(sa | sb) >= 0.6
+
+
+def _core_match(bucket: str, a: Fact, b: Fact) -> bool:
+    """Whether two signatures are about the same thing, ignoring unstated attributes."""
+    if bucket.startswith("party:"):
+        return True
+    if bucket in ("proposals", "agreements"):
+        if a.object_key and b.object_key:
+            if not _objects_match(a.object_key, b.object_key):
+                return False
+            if bucket == "agreements" and a.participants and b.participants:
+                return bool(set(a.participants) & set(b.participants))
+            return True
+        return bool(a.participants) and a.participants == b.participants and a.kind == b.kind
+    if bucket.startswith("count:"):
+        return True
+    return _participants_match(a.participants, b.participants)
+
+
+_ATTRS = ("date", "place", "actor")
+
+
+def partition(bucket: str, reps: Sequence[Fact]) -> list[list[int]]:
+    """Group signature representatives (one fact per signature) into items; indices, sorted."""
+    n = len(reps)
+    parent = list(range(n))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    def union(i: int, j: int) -> None:
+        ri, rj = find(i), find(j)
+        if ri != rj:
+            parent[max(ri, rj)] = min(ri, rj)
+
+    core = [[j for j in range(n) if j != i and _core_match(bucket, reps[i], reps[j])] for i in range(n)]
+    attrs = _ATTRS if not bucket.startswith("party:") else ()
+    # values each node could take for an attribute it leaves unstated
+    offered: list[dict[str, set[Any]]] = []
+    for i in range(n):
+        offers: dict[str, set[Any]] = {}
+        for attr in attrs:
+            if getattr(reps[i], attr) is None:
+                offers[attr] = {
+                    getattr(reps[j], attr)
+                    for j in core[i]
+                    if getattr(reps[j], attr) is not None
+                    and all(_attr_ok(reps[i], reps[j], a) for a in attrs if a != attr)
+                }
+        offered.append(offers)
+
+    for i in range(n):
+        for j in core[i]:
+            if j < i:
+                continue
+            if all(_attr_link(reps, offered, i, j, attr) for attr in attrs):
+                union(i, j)
+    groups: dict[int, list[int]] = defaultdict(list)
+    for i in range(n):
+        groups[find(i)].append(i)
+    return sorted(groups.values())
+
+
+def _attr_ok(a: Fact, b: Fact, attr: str) -> bool:
+    va, vb = getattr(a, attr), getattr(b, attr)
+    return va is None or vb is None or va == vb
+
+
+def _attr_link(reps: Sequence[Fact], offered: Sequence[dict[str, set[Any]]], i: int, j: int, attr: str) -> bool:
+    vi, vj = getattr(reps[i], attr), getattr(reps[j], attr)
+    if vi is not None and vj is not None:
+        return bool(vi == vj)
+    if vi is None and vj is None:
+        return True
+    missing = i if vi is None else j
+    return len(offered[missing][attr]) <= 1
+
+
+# --------------------------------------------------------------------------------------------
+# building an item
+
+
+NameOf = Callable[[str], str]
+ArticleOf = Callable[[str], ArticleRef | None]
+FiguresOf = Callable[[str, int], Sequence[Fact]]
+
+
+def _fmt_value(v: float | None) -> Any:
+    if v is None:
+        return None
+    return int(v) if float(v).is_integer() else v
+
+
+def _evidence(f: Fact) -> dict[str, Any]:
+    lo = max(f.start - f.sentence_start, 0)
+    hi = max(min(f.end - f.sentence_start, len(f.sentence)), lo)
+    return {
+        "claim_id": f.claim_id,
+        "kind": f.claim_kind,
+        "sentence": f.sentence,
+        "start": f.start,
+        "end": f.end,
+        "sentence_start": f.sentence_start,
+        "highlight": [lo, hi],
+        "asserted_by": f.asserted_by,
+        "asserted_entity": f.asserted_entity,
+        "confidence": f.confidence,
+    }
+
+
+def _sources(facts: Iterable[Fact], article_of: ArticleOf) -> tuple[list[dict[str, Any]], set[str], list[str]]:
+    by_article: dict[str, list[Fact]] = defaultdict(list)
+    for f in facts:
+        by_article[f.article_id].append(f)
+    rows: list[dict[str, Any]] = []
+    outlets: set[str] = set()
+    times: list[str] = []
+    for aid in sorted(by_article):
+        ref = article_of(aid)
+        outlet = ref.outlet if ref else None
+        if outlet:
+            outlets.add(outlet)
+        if ref:
+            times.append(ref.time)
+        rows.append(
+            {
+                "article_id": aid,
+                "outlet": outlet,
+                "title": ref.title if ref else None,
+                "url": ref.url if ref else None,
+                "time": ref.time if ref else None,
+                "evidence": [_evidence(f) for f in sorted(by_article[aid], key=lambda x: (x.start, x.claim_id))],
+            }
+        )
+    rows.sort(key=lambda r: (r["time"] or "", r["article_id"]))
+    return rows, outlets, times
+
+
+def _valued(facts: Iterable[Fact], article_of: ArticleOf, value_of: Callable[[Fact], Any]) -> list[dict[str, Any]]:
+    """Distinct values with who said what (the basis of conflicts)."""
+    per: dict[Any, dict[str, Any]] = {}
+    for f in sorted(facts, key=lambda x: (x.article_id, x.claim_id)):
+        v = value_of(f)
+        if v is None:
+            continue
+        row = per.setdefault(v, {"value": v, "lower_bound": False, "said_by": [], "_outlets": set()})
+        ref = article_of(f.article_id)
+        row["lower_bound"] = row["lower_bound"] or f.lower_bound
+        entry = {"article_id": f.article_id, "outlet": ref.outlet if ref else None, "asserted_by": f.asserted_by}
+        if entry not in row["said_by"]:
+            row["said_by"].append(entry)
+        if ref:
+            row["_outlets"].add(ref.outlet)
+    out = []
+    for row in per.values():
+        row["sources"] = len(row.pop("_outlets"))
+        out.append(row)
+    out.sort(key=lambda r: (-r["sources"], str(r["value"])))
+    return out
+
+
+def _status(facts: Sequence[Fact], article_of: ArticleOf) -> tuple[str | None, list[dict[str, Any]]]:
+    """The furthest status reached, and when each status was first reported (the history)."""
+    first: dict[str, tuple[str, str]] = {}
+    for f in facts:
+        if not f.status or f.status not in STATUS_RANK:
+            continue
+        ref = article_of(f.article_id)
+        when = (ref.time if ref else "", f.article_id)
+        if f.status not in first or when < first[f.status]:
+            first[f.status] = when
+    if not first:
+        return None, []
+    ordered = sorted(first.items(), key=lambda kv: (STATUS_RANK[kv[0]], kv[1][0], kv[0]))
+    history: list[dict[str, Any]] = [{"status": s, "first_seen": t or None, "article_id": a} for s, (t, a) in ordered]
+    top_rank = max(STATUS_RANK[s] for s in first)
+    tops = sorted((first[s], s) for s in first if STATUS_RANK[s] == top_rank)
+    # several final statuses (held vs cancelled): the most reported, then the latest
+    counts = {s: sum(1 for f in facts if f.status == s) for _t, s in tops}
+    status = max(tops, key=lambda ts: (counts[ts[1]], ts[0], ts[1]))[1]
+    return status, history
+
+
+def section_of(fact: Fact, status: str | None, lex: Lexicon) -> str:
+    if fact.claim_kind == "count":
+        return "violence" if fact.kind in lex.violence_counts else "figures"
+    if fact.bucket.startswith("party:"):
+        return "parties"
+    if status == "threatened":
+        return "pressure"
+    pending, done = lex.sections.get(fact.kind, ("upcoming", "held"))
+    return done if status in DONE_STATUSES else pending
+
+
+def build_item(
+    bucket: str,
+    facts: Sequence[Fact],
+    *,
+    lex: Lexicon,
+    name_of: NameOf,
+    article_of: ArticleOf,
+    figures_of: FiguresOf,
+) -> dict[str, Any]:
+    """One item of the view from the facts merged into it (all sorted, so the result is canonical)."""
+    facts = sorted(facts, key=lambda f: (f.article_id, f.claim_id))
+    head = min(facts, key=lambda f: (repr(f.signature()), f.article_id, f.claim_id))
+    item_id = stable_id("item", bucket, repr(head.signature()))
+    status, history = _status(facts, article_of)
+    articles, outlets, times = _sources(facts, article_of)
+    participants = sorted({p for f in facts for p in f.participants})
+    item: dict[str, Any] = {
+        "id": item_id,
+        "bucket": bucket,
+        "kind": head.kind,
+        "section": section_of(head, status, lex),
+        "status": status,
+        "status_history": history,
+        "participants": [{"id": p, "name": name_of(p)} for p in participants],
+        "sources": len(outlets),
+        "outlets": sorted(outlets),
+        "articles": articles,
+        "first_seen": min(times) if times else None,
+        "last_seen": max(times) if times else None,
+        "conflicts": [],
+    }
+    for attr in ("venue", "date", "time_text", "actor"):
+        vals = _valued(facts, article_of, lambda f, a=attr: getattr(f, a))  # type: ignore[misc]
+        key = "place" if attr == "venue" else attr
+        item[key] = vals[0]["value"] if vals else None
+        if attr in ("venue", "date") and len(vals) > 1:
+            item["conflicts"].append({"about": key, "values": vals})
+    if item["place"]:
+        item["place_name"] = name_of(item["place"])
+    if item["actor"]:
+        item["actor_name"] = name_of(item["actor"])
+    objects = _valued(facts, article_of, lambda f: f.object_text)
+    item["object"] = objects[0]["value"] if objects else None
+    item["object_variants"] = [o["value"] for o in objects]
+    if head.claim_kind == "count":
+        values = _valued(facts, article_of, lambda f: _fmt_value(f.value))
+        item["value"] = values[0]["value"] if values else None
+        item["values"] = values
+        if len(values) > 1:
+            item["conflicts"].append({"about": head.kind, "values": values})
+    elif head.claim_kind == "event":
+        figs: dict[str, Fact] = {}
+        wanted = lex.figures.get(head.kind, frozenset())
+        for f in facts:
+            for g in figures_of(f.article_id, f.sentence_start):
+                if g.claim_kind == "count" and g.kind in wanted:
+                    figs[g.claim_id + "@" + g.article_id] = g
+        by_cat: dict[str, list[Fact]] = defaultdict(list)
+        for g in figs.values():
+            by_cat[g.kind].append(g)
+        item["figures"] = [
+            {"category": cat, "values": _valued(gs, article_of, lambda f: _fmt_value(f.value))}
+            for cat, gs in sorted(by_cat.items())
+        ]
+        for fig in item["figures"]:
+            if len(fig["values"]) > 1:
+                item["conflicts"].append({"about": fig["category"], "values": fig["values"]})
+        item["value"] = item["figures"][0]["values"][0]["value"] if item["figures"] else None
+        finals = {f.status for f in facts if f.status in DONE_STATUSES}
+        if len(finals) > 1:
+            item["conflicts"].append(
+                {
+                    "about": "status",
+                    "values": _valued(facts, article_of, lambda f: f.status if f.status in finals else None),
+                }
+            )
+    elif bucket.startswith("party:"):
+        _party(item, facts, article_of, name_of)
+    item["label"] = label(item, name_of)
+    return item
+
+
+def _party(item: dict[str, Any], facts: Sequence[Fact], article_of: ArticleOf, name_of: NameOf) -> None:
+    speaker = facts[0].speaker or ""
+    item["kind"] = "party"
+    item["participants"] = [{"id": speaker, "name": name_of(speaker)}]
+    quotes = [f for f in facts if f.kind == "quote"]
+    titles = [f for f in facts if f.kind == "title"]
+    roles = _valued(titles, article_of, lambda f: " ".join(f.object_key))
+    item["titles"] = _valued(titles, article_of, lambda f: f.text)
+    if len(roles) > 1:
+        item["conflicts"].append({"about": "title", "values": item["titles"]})
+
+    def when(f: Fact) -> str:
+        ref = article_of(f.article_id)
+        return ref.time if ref else ""
+
+    positions = []
+    for f in sorted(quotes, key=lambda q: (when(q), q.article_id, q.start), reverse=True):
+        ref = article_of(f.article_id)
+        positions.append(
+            {
+                "text": f.text,
+                "direct": f.status == "direct",
+                "cue": f.time_text,
+                "speaker_text": f.object_text,
+                "article_id": f.article_id,
+                "outlet": ref.outlet if ref else None,
+                "time": ref.time if ref else None,
+                "evidence": _evidence(f),
+            }
+        )
+    item["positions"] = positions
+    item["status"] = None
+    item["status_history"] = []
+    item["time_text"] = None
+
+
+def label(item: Mapping[str, Any], name_of: NameOf) -> str:
+    """A short human label, e.g. ``Call: Donald Trump – Vladimir Putin (Monday)``."""
+    names = " – ".join(p["name"] for p in item["participants"])
+    kind = str(item["kind"]).replace("_", " ")
+    if item["kind"] == "party":
+        return names
+    if item.get("values") is not None:  # a count
+        where = f" in {item['place_name']}" if item.get("place_name") else ""
+        return f"{kind}{where}: {item['value']}"
+    text = f"{kind.capitalize()}"
+    if item.get("object"):
+        text += f": {item['object']}"
+        if names:
+            text += f" ({names})"
+    elif names:
+        text += f": {names}"
+    extras = [x for x in (item.get("place_name"), item.get("time_text")) if x]
+    if extras:
+        text += " — " + ", ".join(str(x) for x in extras)
+    return text

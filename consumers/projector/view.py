@@ -1,0 +1,505 @@
+"""The live view of the talks: a pure, deterministic projection of the three streams.
+
+``apply(view, event) -> view`` folds one article, entities or claims event into the view; events
+already applied are dropped by id. For each article the view keeps one winning event per stream
+(the latest by event time, then id), so a newer revision or extractor version replaces the older
+one whatever order they arrive in. Items are (re)built lazily per *bucket* from the set of facts
+in it (:mod:`consumers.projector.merge`), so the view is a function of the set of events applied,
+not of their order. :meth:`TalksView.refresh` rebuilds the buckets touched since the last call
+and returns the item changes; :meth:`TalksView.state` renders the whole view.
+
+No Kafka, HTTP, clock or environment here: the service drives it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from consumers.projector import merge
+from consumers.projector.facts import Fact, Lexicon, facts_from_claims, lexicon, titles_from_mentions
+from consumers.projector.stories import StoryIndex
+from newswire import events
+from newswire.events import Envelope
+from newswire.ids import stable_id
+
+SECTIONS: tuple[str, ...] = (
+    "upcoming",
+    "held",
+    "agreements",
+    "proposals",
+    "pressure",
+    "violence",
+    "ceasefire",
+    "parties",
+    "stories",
+    "figures",
+)
+CEASEFIRE_ID = "ceasefire-status"
+ACCEPTED_TYPES = (events.ARTICLE_INGESTED, events.ENTITIES_EXTRACTED, events.CLAIMS_EXTRACTED)
+#: Entity types whose names the story detector compares.
+STORY_ENTITY_TYPES = frozenset({"PERSON", "ORG", "GPE", "LOC", "NORP", "FAC"})
+MAX_PERSON_MENTIONS = 50
+
+
+@dataclass(frozen=True)
+class ArticleRec:
+    article_id: str
+    revision: str
+    event_id: str
+    time: str
+    outlet: str
+    title: str
+    url: str | None
+    published: str | None
+    body: str
+
+    def ref(self) -> merge.ArticleRef:
+        return merge.ArticleRef(self.article_id, self.outlet, self.title, self.time, self.url)
+
+
+@dataclass(frozen=True)
+class EntityRec:
+    id: str
+    name: str
+    type: str
+    salience: float
+    mentions: tuple[tuple[str, int, int, int, int], ...]  # text, start, end, sentence start, end
+
+    def as_mapping(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "type": self.type,
+            "mentions": [
+                {"text": t, "start": s, "end": e, "sentence": {"index": 0, "start": ss, "end": se}}
+                for t, s, e, ss, se in self.mentions
+            ],
+        }
+
+
+@dataclass(frozen=True)
+class Change:
+    """One item of the view changed (what ``newswire.talks.item.changed`` carries)."""
+
+    item_id: str
+    section: str
+    change: str  # created | updated | removed
+    item: Mapping[str, Any] | None
+
+
+Rank = tuple[str, str, str]  # (event time, extractor/revision, event id): larger wins
+
+
+class TalksView:
+    """The materialized view. Mutable for speed; owned by one caller (the projector loop)."""
+
+    def __init__(self, lex: Lexicon | None = None) -> None:
+        self.lex = lex or lexicon()
+        self.seen: set[str] = set()
+        self.applied = 0
+        self.articles: dict[str, ArticleRec] = {}
+        self.entities: dict[str, tuple[Rank, tuple[EntityRec, ...]]] = {}
+        self.claims: dict[str, tuple[Rank, tuple[Fact, ...]]] = {}
+        # derived state (rebuilt from the above on load)
+        self._titles: dict[str, tuple[Fact, ...]] = {}
+        self._buckets: dict[str, dict[tuple[Any, ...], dict[tuple[str, str], Fact]]] = defaultdict(dict)
+        self._article_buckets: dict[str, set[str]] = defaultdict(set)
+        self._entity_buckets: dict[str, set[str]] = defaultdict(set)
+        self._sentence_counts: dict[tuple[str, int], dict[str, Fact]] = defaultdict(dict)
+        self._names: dict[str, Counter[str]] = defaultdict(Counter)
+        self._stories = StoryIndex()
+        self._dirty: set[str] = set()
+        self._stories_dirty = False
+        self._items: dict[str, dict[str, Any]] = {}
+        self._bucket_items: dict[str, set[str]] = {}
+
+    # ------------------------------------------------------------------------------- applying
+    def apply(self, env: Envelope) -> TalksView:
+        """Fold one event in (duplicates by id are ignored). Returns the view itself."""
+        if env.id in self.seen:
+            return self
+        if env.type == events.ARTICLE_INGESTED:
+            self._apply_article(env)
+        elif env.type == events.ENTITIES_EXTRACTED:
+            self._apply_entities(env)
+        elif env.type == events.CLAIMS_EXTRACTED:
+            self._apply_claims(env)
+        else:
+            raise ValueError(f"the projector does not take {env.type!r} events")
+        self.seen.add(env.id)
+        self.applied += 1
+        return self
+
+    def _apply_article(self, env: Envelope) -> None:
+        d = env.data
+        aid = str(d["article_id"])
+        rec = ArticleRec(
+            article_id=aid,
+            revision=str(d["revision"]),
+            event_id=env.id,
+            time=env.time,
+            outlet=str(d["outlet"]),
+            title=str(d["title"]),
+            url=d.get("url"),
+            published=d.get("published"),
+            body=str(d["body"]),
+        )
+        self._stories.add_text(aid, rec.revision, rec.body)
+        self._stories_dirty = True
+        old = self.articles.get(aid)
+        if old is not None and (old.time, old.event_id) >= (rec.time, rec.event_id):
+            return
+        self.articles[aid] = rec
+        self._dirty |= self._article_buckets.get(aid, set())
+        self._refresh_titles(aid)
+
+    def _apply_entities(self, env: Envelope) -> None:
+        d = env.data
+        aid = str(d["article_id"])
+        rank: Rank = (env.time, str(d.get("extractor", "")), env.id)
+        recs = tuple(_entity_rec(e) for e in d.get("entities") or ())
+        self._stories.add_entities(aid, env.id, (e.id for e in recs if e.type in STORY_ENTITY_TYPES))
+        self._stories_dirty = True
+        old = self.entities.get(aid)
+        if old is not None and old[0] >= rank:
+            return
+        self.entities[aid] = (rank, recs)
+        self._rename(old[1] if old else (), recs)
+        self._refresh_titles(aid)
+
+    def _apply_claims(self, env: Envelope) -> None:
+        d = env.data
+        aid = str(d["article_id"])
+        rank: Rank = (env.time, str(d.get("extractor", "")), env.id)
+        old = self.claims.get(aid)
+        if old is not None and old[0] >= rank:
+            return
+        facts = tuple(facts_from_claims(aid, d.get("claims") or (), self.lex))
+        self._replace_facts(aid, old[1] if old else (), facts)
+        self.claims[aid] = (rank, facts)
+
+    def _refresh_titles(self, aid: str) -> None:
+        art = self.articles.get(aid)
+        ents = self.entities.get(aid)
+        if art is None or ents is None:
+            return
+        new = tuple(titles_from_mentions(aid, art.body, [e.as_mapping() for e in ents[1]], self.lex))
+        old = self._titles.get(aid, ())
+        if new != old:
+            self._replace_facts(aid, old, new)
+            self._titles[aid] = new
+
+    def _replace_facts(self, aid: str, old: Iterable[Fact], new: Iterable[Fact]) -> None:
+        for f in old:
+            sig = f.signature()
+            group = self._buckets[f.bucket].get(sig)
+            if group is not None:
+                group.pop((f.article_id, f.claim_id), None)
+                if not group:
+                    del self._buckets[f.bucket][sig]
+            if f.claim_kind == "count":
+                self._sentence_counts[(aid, f.sentence_start)].pop(f.claim_id, None)
+            self._dirty.add(f.bucket)
+        for f in new:
+            self._buckets[f.bucket].setdefault(f.signature(), {})[(f.article_id, f.claim_id)] = f
+            self._article_buckets[aid].add(f.bucket)
+            for e in (*f.participants, f.place, f.actor, f.speaker):
+                if e:
+                    self._entity_buckets[e].add(f.bucket)
+            if f.claim_kind == "count":
+                self._sentence_counts[(aid, f.sentence_start)][f.claim_id] = f
+            self._dirty.add(f.bucket)
+
+    def _rename(self, old: Iterable[EntityRec], new: Iterable[EntityRec]) -> None:
+        touched: set[str] = set()
+        before: dict[str, str] = {}
+        for e in old:
+            before.setdefault(e.id, self.name_of(e.id))
+            self._names[e.id][e.name] -= 1
+            if self._names[e.id][e.name] <= 0:
+                del self._names[e.id][e.name]
+            touched.add(e.id)
+        for e in new:
+            before.setdefault(e.id, self.name_of(e.id))
+            self._names[e.id][e.name] += 1
+            touched.add(e.id)
+        for eid in touched:
+            if self.name_of(eid) != before[eid]:
+                self._dirty |= self._entity_buckets.get(eid, set())
+
+    # ------------------------------------------------------------------------------- reading
+    def name_of(self, entity_id: str) -> str:
+        """The name most articles give an entity (ties: shortest, then alphabetical)."""
+        names = self._names.get(entity_id)
+        if names:
+            return min(names.items(), key=lambda kv: (-kv[1], len(kv[0]), kv[0]))[0]
+        return entity_id.replace("-", " ").title()
+
+    def _article_ref(self, aid: str) -> merge.ArticleRef | None:
+        rec = self.articles.get(aid)
+        return rec.ref() if rec else None
+
+    def _figures(self, aid: str, sentence_start: int) -> Sequence[Fact]:
+        found = self._sentence_counts.get((aid, sentence_start))
+        return [found[k] for k in sorted(found)] if found else ()
+
+    def refresh(self) -> list[Change]:
+        """Rebuild the items of the buckets touched since the last refresh; the changes, sorted."""
+        changes: list[Change] = []
+        dirty, self._dirty = sorted(self._dirty), set()
+        ceasefire_dirty = False
+        for bucket in dirty:
+            if bucket.startswith("negated:") or bucket in ("agreements", "proposals"):
+                ceasefire_dirty = True
+            if bucket.startswith("negated:"):
+                continue
+            new_items = self._build_bucket(bucket)
+            changes.extend(self._swap(self._bucket_items.get(bucket, set()), new_items))
+            self._bucket_items[bucket] = set(new_items)
+        if self._stories_dirty:
+            self._stories_dirty = False
+            new_items = self._build_stories()
+            changes.extend(self._swap(self._bucket_items.get("stories", set()), new_items))
+            self._bucket_items["stories"] = set(new_items)
+        if ceasefire_dirty or (dirty and CEASEFIRE_ID not in self._items):
+            changes.extend(self._swap({CEASEFIRE_ID} & set(self._items), {CEASEFIRE_ID: self._ceasefire()}))
+        return changes
+
+    def _swap(self, old_ids: set[str], new_items: Mapping[str, dict[str, Any]]) -> list[Change]:
+        out: list[Change] = []
+        for item_id in sorted(old_ids - set(new_items)):
+            gone = self._items.pop(item_id, None)
+            out.append(Change(item_id, gone["section"] if gone else "", "removed", None))
+        for item_id in sorted(new_items):
+            item = new_items[item_id]
+            before = self._items.get(item_id)
+            if before == item:
+                continue
+            self._items[item_id] = item
+            out.append(Change(item_id, item["section"], "created" if before is None else "updated", item))
+        return out
+
+    def _build_bucket(self, bucket: str) -> dict[str, dict[str, Any]]:
+        groups = self._buckets.get(bucket)
+        if not groups:
+            return {}
+        sigs = sorted(groups, key=repr)
+        reps = [min(groups[s].values(), key=lambda f: (f.article_id, f.claim_id)) for s in sigs]
+        out: dict[str, dict[str, Any]] = {}
+        for member in merge.partition(bucket, reps):
+            facts = [f for i in member for f in groups[sigs[i]].values()]
+            item = merge.build_item(
+                bucket,
+                facts,
+                lex=self.lex,
+                name_of=self.name_of,
+                article_of=self._article_ref,
+                figures_of=self._figures,
+            )
+            out[item["id"]] = item
+        return out
+
+    def _build_stories(self) -> dict[str, dict[str, Any]]:
+        out: dict[str, dict[str, Any]] = {}
+        for members in self._stories.clusters():
+            arts = [self.articles[a] for a in members if a in self.articles]
+            if not arts:
+                continue
+            arts.sort(key=lambda r: (r.time, r.article_id))
+            ent_count: Counter[str] = Counter()
+            for a in members:
+                ents = self.entities.get(a)
+                if ents:
+                    ent_count.update({e.id for e in ents[1] if e.type in STORY_ENTITY_TYPES})
+            top = sorted(ent_count.items(), key=lambda kv: (-kv[1], kv[0]))[:8]
+            item_id = stable_id("story", members[0])
+            outlets = sorted({a.outlet for a in arts})
+            out[item_id] = {
+                "id": item_id,
+                "section": "stories",
+                "kind": "story",
+                "label": arts[0].title,
+                "size": len(members),
+                "sources": len(outlets),
+                "outlets": outlets,
+                "first_seen": arts[0].time,
+                "last_seen": max(a.time for a in arts),
+                "entities": [{"id": e, "name": self.name_of(e), "articles": n} for e, n in top],
+                "articles": [
+                    {"article_id": a.article_id, "outlet": a.outlet, "title": a.title, "url": a.url, "time": a.time}
+                    for a in arts
+                ],
+                "conflicts": [],
+            }
+        return out
+
+    def _ceasefire(self) -> dict[str, Any]:
+        """Agreed only when an agreement about a ceasefire is reported as agreed or held."""
+        terms = self.lex.ceasefire_terms
+        agreed, proposed = [], []
+        for bucket in ("agreements", "proposals"):
+            for item_id in sorted(self._bucket_items.get(bucket, set())):
+                item = self._items[item_id]
+                words = {w for v in item.get("object_variants", []) for w in str(v).lower().replace("-", " ").split()}
+                if not words & terms:
+                    continue
+                if item["section"] == "agreements":
+                    agreed.append(item_id)
+                else:
+                    proposed.append(item_id)
+        denials = []
+        for bucket, groups in sorted(self._buckets.items()):
+            if not bucket.startswith("negated:"):
+                continue
+            for sig in sorted(groups, key=repr):
+                for f in sorted(groups[sig].values(), key=lambda x: (x.article_id, x.claim_id)):
+                    if set(f.object_key) & terms or f.kind == "agreement":
+                        ref = self._article_ref(f.article_id)
+                        denials.append(
+                            {
+                                "article_id": f.article_id,
+                                "outlet": ref.outlet if ref else None,
+                                "sentence": f.sentence,
+                                "asserted_by": f.asserted_by,
+                            }
+                        )
+        status = "agreed" if agreed else "not agreed"
+        return {
+            "id": CEASEFIRE_ID,
+            "section": "ceasefire",
+            "kind": "ceasefire",
+            "label": f"Ceasefire: {status}",
+            "status": status,
+            "agreements": agreed,
+            "proposals": proposed,
+            "denials": denials,
+            "sources": len({d["outlet"] for d in denials if d["outlet"]}),
+            "conflicts": [],
+        }
+
+    def item(self, item_id: str) -> dict[str, Any] | None:
+        return self._items.get(item_id)
+
+    def state(self) -> dict[str, Any]:
+        """The whole view as JSON-ready data (sections of items, conflicts, counters)."""
+        sections: dict[str, list[dict[str, Any]]] = {s: [] for s in SECTIONS if s != "ceasefire"}
+        for item in self._items.values():
+            if item["section"] == "ceasefire":
+                continue
+            sections.setdefault(item["section"], []).append(item)
+        for rows in sections.values():
+            rows.sort(key=lambda i: (-int(i.get("sources", 0)), _neg_time(i.get("last_seen")), i["id"]))
+        conflicts = [
+            {"item_id": i["id"], "section": i["section"], "label": i["label"], **c}
+            for i in sorted(self._items.values(), key=lambda i: i["id"])
+            for c in i.get("conflicts", [])
+        ]
+        ceasefire = self._items.get(CEASEFIRE_ID) or {"status": "not agreed", "agreements": [], "proposals": []}
+        return {
+            "view_version": self.applied,
+            "articles": len(self.articles),
+            "sections": sections,
+            "ceasefire": ceasefire,
+            "conflicts": conflicts,
+            "counts": {s: len(rows) for s, rows in sections.items()},
+        }
+
+    def section_sizes(self) -> dict[str, int]:
+        sizes = dict.fromkeys(SECTIONS, 0)
+        for item in self._items.values():
+            sizes[item["section"]] = sizes.get(item["section"], 0) + 1
+        return sizes
+
+    def canonical_hash(self) -> str:
+        """A hash of the rendered view: equal views, equal hashes (whatever the history)."""
+        self_state = self.state()
+        return hashlib.sha256(orjson.dumps(self_state, option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+    # ------------------------------------------------------------------------------- checkpoints
+    def to_snapshot(self) -> dict[str, Any]:
+        """The source state (derived indexes are rebuilt on load)."""
+        return {
+            "version": 1,
+            "applied": self.applied,
+            "seen": sorted(self.seen),
+            "articles": [
+                [a.article_id, a.revision, a.event_id, a.time, a.outlet, a.title, a.url, a.published, a.body]
+                for a in self.articles.values()
+            ],
+            "entities": {
+                aid: [list(rank), [[e.id, e.name, e.type, e.salience, [list(m) for m in e.mentions]] for e in recs]]
+                for aid, (rank, recs) in self.entities.items()
+            },
+            "claims": {aid: [list(rank), [f.to_json() for f in facts]] for aid, (rank, facts) in self.claims.items()},
+            "stories": self._stories.export(),
+        }
+
+    @classmethod
+    def from_snapshot(cls, snap: Mapping[str, Any], lex: Lexicon | None = None) -> TalksView:
+        view = cls(lex)
+        view.applied = int(snap["applied"])
+        view.seen = set(snap["seen"])
+        for row in snap["articles"]:
+            rec = ArticleRec(*row)
+            view.articles[rec.article_id] = rec
+        view._stories = StoryIndex.restore(snap.get("stories", {}), view.articles)
+        for aid, (rank, recs) in snap["entities"].items():
+            ents = tuple(EntityRec(i, n, t, s, tuple(tuple(m) for m in ms)) for i, n, t, s, ms in recs)
+            view.entities[aid] = ((str(rank[0]), str(rank[1]), str(rank[2])), ents)
+            view._rename((), ents)
+        for aid, (rank, facts) in snap["claims"].items():
+            fs = tuple(Fact.from_json(f) for f in facts)
+            view.claims[aid] = ((str(rank[0]), str(rank[1]), str(rank[2])), fs)
+            view._replace_facts(aid, (), fs)
+        for aid in sorted(view.articles):
+            view._refresh_titles(aid)
+        view._stories_dirty = True
+        view.refresh()
+        return view
+
+
+def _neg_time(text: str | None) -> str:
+    """Sort key for 'latest first' on RFC 3339 strings."""
+    return "".join(chr(0x10FFFF - ord(c)) for c in (text or ""))
+
+
+def _entity_rec(raw: Mapping[str, Any]) -> EntityRec:
+    mentions: tuple[tuple[str, int, int, int, int], ...] = ()
+    if str(raw.get("type", "")) == "PERSON":
+        mentions = tuple(
+            (
+                str(m.get("text", "")),
+                int(m.get("start", 0)),
+                int(m.get("end", 0)),
+                int((m.get("sentence") or {}).get("start", 0)),
+                int((m.get("sentence") or {}).get("end", 0)),
+            )
+            for m in list(raw.get("mentions") or ())[:MAX_PERSON_MENTIONS]
+        )
+    return EntityRec(
+        id=str(raw["id"]),
+        name=str(raw.get("name", raw["id"])),
+        type=str(raw.get("type", "")),
+        salience=float(raw.get("salience", 0.0)),
+        mentions=mentions,
+    )
+
+
+def apply(view: TalksView, event: Envelope) -> TalksView:
+    """Fold one event into the view (pure with respect to the outside world; see module doc)."""
+    return view.apply(event)
+
+
+def build(evts: Iterable[Envelope], lex: Lexicon | None = None) -> TalksView:
+    """A view from scratch: apply every event, then materialize."""
+    view = TalksView(lex)
+    for e in evts:
+        view.apply(e)
+    view.refresh()
+    return view

@@ -351,11 +351,29 @@ def _name_run_right(doc: Any, start: int) -> int:
     return e
 
 
+def _split_model_span(doc: Any, start: int, end: int, label: str, gaz: Gazetteer) -> list[_Cand]:
+    """A model span that runs over a list comma or a verb is several names ("Kyiv, Dnipropetrovsk";
+    "Vance met European Commission"); list items take the type of their known siblings."""
+    cuts = [i for i in range(start, end) if doc[i].text in (",", ";") or doc[i].tag_.startswith("VB")]
+    if not cuts:
+        return [_Cand(start, end, label, "model")]
+    bounds = [start - 1, *cuts, end]
+    parts = [_Cand(a + 1, b, label, "model") for a, b in itertools.pairwise(bounds) if b > a + 1]
+    known = [gaz.lookup(doc[p.start : p.end].text) for p in parts]
+    places = {k.type for k in known if k is not None and k.type in ("GPE", "LOC")}
+    for p, k in zip(parts, known, strict=True):
+        if k is not None:
+            p.label = k.type
+        elif len(places) == 1 and any(doc[i].text == "," for i in cuts):
+            p.label = next(iter(places))
+    return parts
+
+
 def _candidates(doc: Any, gaz: Gazetteer) -> list[_Cand]:
     cands: list[_Cand] = []
     for ent in doc.ents:
         if ent.label_ in _CANDIDATE_LABELS:
-            cands.append(_Cand(ent.start, ent.end, ent.label_, "model"))
+            cands.extend(_split_model_span(doc, ent.start, ent.end, ent.label_, gaz))
     for m in gaz.forms_re.finditer(doc.text):
         span = doc.char_span(m.start(), m.end(), alignment_mode="strict")
         if span is not None:
@@ -443,6 +461,18 @@ def _normalize(doc: Any, c: _Cand, gaz: Gazetteer, titles: list[tuple[int, int]]
                 while s < e and doc[s].idx < te:
                     s += 1
                 break
+        # A first name the model left out: "Defense Minister [Rustem] Umerov" (not a title, not
+        # a known name of its own, and only in running text).
+        while (
+            s > 0
+            and _is_name_token(doc[s - 1])
+            and not any(ts <= doc[s - 1].idx < te for ts, te in titles)
+            and doc[s - 1].text not in gaz.regnal_titles
+            and gaz.lookup(doc[s - 1].text) is None
+            and "\n" not in doc[s - 1].whitespace_
+            and _line_is_prose(doc.text, doc[s - 1].idx, doc[s - 1].idx)
+        ):
+            s -= 1
         # Regnal titles belong to the name ("Pope Leo XIV").
         if s > 0 and doc[s - 1].text in gaz.regnal_titles:
             s -= 1
@@ -763,26 +793,42 @@ def _complete_mentions(doc: Any, groups: list[_Group], gaz: Gazetteer) -> None:
     pattern = re.compile(
         r"(?<![\w.\-])(?:" + "|".join(re.escape(f) for f in sorted(usable, key=len, reverse=True)) + r")(?![\w\-])"
     )
-    for m in pattern.finditer(doc.text):
-        span = doc.char_span(m.start(), m.end(), alignment_mode="strict")
-        if span is None or any(i in taken for i in range(span.start, span.end)):
-            continue
-        before = doc[span.start - 1] if span.start > 0 else None
-        after = doc[span.end] if span.end < len(doc) else None
-        inside_name = (
+
+    def inside_name(start: int, end: int) -> bool:
+        before = doc[start - 1] if start > 0 else None
+        after = doc[end] if end < len(doc) else None
+        return bool(
             before is not None
-            and not doc[span.start].is_sent_start
+            and not doc[start].is_sent_start
             and _NAME_TOKEN.match(before.text)
             and before.text not in gaz.regnal_titles
             and not gaz.titles_re.fullmatch(before.text)
             and before.tag_ in ("NNP", "NNPS")
-        ) or (after is not None and _NAME_TOKEN.match(after.text) and after.tag_ in ("NNP", "NNPS"))
-        if inside_name:
+        ) or bool(after is not None and _NAME_TOKEN.match(after.text) and after.tag_ in ("NNP", "NNPS"))
+
+    def add(g: _Group, start: int, end: int) -> None:
+        text = doc[start:end].text
+        g.items.append((_Cand(start, end, g.items[0][0].label, "complete", g.known), text))
+        taken.update(range(start, end))
+
+    for m in pattern.finditer(doc.text):
+        span = doc.char_span(m.start(), m.end(), alignment_mode="strict")
+        if span is None or any(i in taken for i in range(span.start, span.end)):
             continue
-        g = usable[m.group(0)]
-        label = g.items[0][0].label
-        g.items.append((_Cand(span.start, span.end, label, "complete", g.known), m.group(0)))
-        taken.update(range(span.start, span.end))
+        if not inside_name(span.start, span.end):
+            add(usable[m.group(0)], span.start, span.end)
+    # one-word spelling variants of people's names ("Zelenskiy’s" after "Zelenskyy")
+    variants: dict[str, _Group | None] = {}
+    for form, g in usable.items():
+        if g.is_person() and " " not in form:
+            key = fold_key(form, person=True)
+            variants[key] = g if variants.get(key, g) is g else None
+    for tok in doc:
+        if tok.i in taken or not _NAME_TOKEN.match(tok.text) or tok.tag_ not in ("NNP", "NNPS"):
+            continue
+        owner = variants.get(fold_key(tok.text, person=True))
+        if owner is not None and not inside_name(tok.i, tok.i + 1):
+            add(owner, tok.i, tok.i + 1)
 
 
 def _build(doc: Any, groups: list[_Group]) -> ArticleEntities:

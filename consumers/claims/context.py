@@ -1,0 +1,246 @@
+"""What every claim rule needs about one article: the parse, its entities and a few resolvers.
+
+Entity ids come from :func:`consumers.nlp.canon.resolve_entities` (the same code the entities
+stream uses). On top of it this module only adds what claim rules need: nationality adjectives
+to their country ("Russian forces" → Russia), a bare surname to the full name of the same article
+when canonicalization has not folded it, pronouns and definite noun phrases ("the leaders") to
+their antecedent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from consumers.claims.lexicon import Lexicon
+from consumers.claims.records import AssertedBy, Evidence
+from consumers.nlp.canon import ArticleEntities, Entity
+from newswire.ids import slug
+
+PARTY_TYPES = frozenset({"PERSON", "ORG", "GPE", "LOC", "NORP"})
+STATE_TYPES = frozenset({"GPE", "NORP", "LOC"})
+SUBJECTS = ("nsubj", "nsubjpass", "csubj")
+# noun-phrase internal links followed when collecting the entities a phrase names
+NP_LINKS = frozenset({"compound", "poss", "amod", "conj", "cc", "appos", "nmod", "det", "preconj", "prep", "pobj", "flat", "npadvmod", "punct", "case", "nummod", "quantmod"})
+NP_PREPS = frozenset({"of", "from", "for"})
+CLIMB = frozenset({"xcomp", "ccomp", "conj", "advcl", "prep", "pobj", "pcomp", "dobj", "acl", "relcl", "attr", "oprd", "dative", "agent", "nsubj", "nsubjpass", "appos", "compound", "amod", "npadvmod", "advmod", "acomp"})
+
+
+@dataclass(frozen=True)
+class Party:
+    """An entity as a claim names it: the canonical id, a type and the surface text."""
+
+    id: str
+    type: str
+    text: str
+
+
+@dataclass
+class ArticleContext:
+    doc: Any
+    entities: ArticleEntities
+    lex: Lexicon
+    outlet: str
+    published: date | None
+    quote_spans: list[tuple[int, int, AssertedBy]] = field(default_factory=list)
+    _fold: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        persons = [e for e in self.entities.entities if e.type == "PERSON"]
+        for e in persons:
+            if "-" in e.id:
+                continue
+            longer = {f.id for f in persons if f.id.endswith("-" + e.id)}
+            if len(longer) == 1:
+                self._fold[e.id] = longer.pop()
+
+    # ---------------------------------------------------------------- entities
+
+    def _party(self, e: Entity, text: str) -> Party | None:
+        if e.type == "NORP":
+            return self.demonym(text)
+        if e.type not in PARTY_TYPES:
+            return None
+        return Party(self._fold.get(e.id, e.id), e.type, text)
+
+    def demonym(self, word: str) -> Party | None:
+        name = self.lex.demonyms.get(word.lower().removesuffix("s"))
+        if name is None:
+            return None
+        found = self.entities.find(name)
+        if found is not None and found.type != "NORP":
+            return Party(self._fold.get(found.id, found.id), found.type, word)
+        return Party(slug(name), "GPE", word)
+
+    def party_at(self, token: Any) -> Party | None:
+        """The entity a token belongs to (or a nationality adjective stands for)."""
+        e = self.entities.at(token.idx, token.idx + len(token.text))
+        if e is not None:
+            return self._party(e, token.text)
+        if token.pos_ in ("ADJ", "PROPN", "NOUN") and token.lower_ in self.lex.demonyms:
+            return self.demonym(token.text)
+        return None
+
+    def np_parties(self, head: Any, *, resolve: bool = True, skip: frozenset[str] = frozenset()) -> list[Party]:
+        """The entities a noun phrase names ("the leaders of the UK, France and Italy" → three)."""
+        out: list[Party] = []
+        seen: set[str] = set()
+
+        def visit(tok: Any, depth: int) -> None:
+            if depth > 6:
+                return
+            p = self.party_at(tok)
+            if p is not None and p.id not in seen:
+                seen.add(p.id)
+                out.append(p)
+            for child in tok.children:
+                if child.dep_ not in NP_LINKS or child.dep_ in skip:
+                    continue
+                if child.dep_ == "prep" and child.lower_ not in NP_PREPS:
+                    continue
+                visit(child, depth + 1)
+
+        visit(head, 0)
+        if not out and resolve:
+            out = self.resolve_reference(head)
+        return out
+
+    # ---------------------------------------------------------------- references
+
+    def resolve_reference(self, tok: Any) -> list[Party]:
+        """Pronouns and definite noun phrases ("he", "they", "the leaders") → their antecedent."""
+        low = tok.lower_
+        if low in self.lex.person_pronouns:
+            p = self.recent_person(tok.idx)
+            return [p] if p is not None else []
+        if low in self.lex.plural_pronouns:
+            return self.recent_group(tok.idx)
+        if tok.pos_ == "NOUN" and any(c.lower_ in ("the", "these", "those") for c in tok.children):
+            for prev in reversed(list(self._tokens_before(tok))):
+                if prev.lemma_.lower() == tok.lemma_.lower() and prev.i != tok.i:
+                    found = self.np_parties(prev, resolve=False)
+                    if found:
+                        return found
+        return []
+
+    def _tokens_before(self, tok: Any) -> Iterator[Any]:
+        start = max(0, tok.i - 400)
+        yield from self.doc[start : tok.i]
+
+    def inside_quote(self, char: int) -> bool:
+        return any(s <= char < e for s, e, _a in self.quote_spans)
+
+    def recent_person(self, before: int) -> Party | None:
+        """Most recent PERSON before ``before``: main-clause subjects first, then any subject,
+        then any mention (outside quotations)."""
+        best: list[tuple[int, int, Party]] = []
+        for e in self.entities.entities:
+            if e.type != "PERSON":
+                continue
+            for m in e.mentions:
+                if m.end > before or self.inside_quote(m.start) or before - m.start > 3000:
+                    continue
+                span = self.doc.char_span(m.start, m.end, alignment_mode="expand")
+                if span is None:
+                    continue
+                root = span.root
+                rank = 0
+                if root.dep_ in SUBJECTS:
+                    rank = 2 if root.head.dep_ in ("ROOT", "conj") or root.head == root.sent.root else 1
+                best.append((rank, m.start, Party(self._fold.get(e.id, e.id), e.type, m.text)))
+        if not best:
+            return None
+        # the latest sentence that mentions a person; inside it the best-ranked, then the latest
+        last_sent = max(self.doc.char_span(b[1], b[1] + 1, alignment_mode="expand").sent.start_char for b in best)
+        pool = [b for b in best if b[1] >= last_sent]
+        return max(pool, key=lambda t: (t[0], t[1]))[2]
+
+    def recent_group(self, before: int) -> list[Party]:
+        """Antecedent of "they": the most recent plural subject that names entities."""
+        for sent in reversed([s for s in self.doc.sents if s.end_char <= before or s.start_char < before]):
+            for tok in sent:
+                if tok.idx >= before or tok.dep_ not in SUBJECTS or self.inside_quote(tok.idx):
+                    continue
+                if tok.tag_ in ("NNS", "NNPS") or any(c.dep_ == "conj" for c in tok.children):
+                    found = self.np_parties(tok, resolve=tok.lower_ not in self.lex.plural_pronouns)
+                    if found:
+                        return found
+        return []
+
+    # ---------------------------------------------------------------- syntax
+
+    def subject_of(self, verb: Any, *, max_up: int = 6) -> tuple[Any, list[Party]] | None:
+        """The acting subject of a verb, climbing through coordinated, controlled and
+        subordinate clauses ("Rubio and Vance led … and met with …", "plans to speak")."""
+        tok = verb
+        for _ in range(max_up):
+            for child in tok.children:
+                if child.dep_ in ("nsubj", "csubj") or (child.dep_ == "agent" and tok.tag_ == "VBN"):
+                    head = child
+                    if child.dep_ == "agent":
+                        pobj = [c for c in child.children if c.dep_ == "pobj"]
+                        if not pobj:
+                            continue
+                        head = pobj[0]
+                    parties = self.np_parties(head)
+                    if parties or child.dep_ == "nsubj":
+                        return head, parties
+            # "accused Russia of making demands": the object of the governing verb acts
+            if tok.tag_ == "VBG" and tok.dep_ == "pcomp" and tok.head.dep_ == "prep":
+                gov = tok.head.head
+                objs = [c for c in gov.children if c.dep_ == "dobj"]
+                if objs:
+                    return objs[0], self.np_parties(objs[0])
+            if tok.dep_ in ("ROOT",) or tok.head == tok:
+                return None
+            tok = tok.head
+        return None
+
+    def evidence(self, start: int, end: int) -> Evidence:
+        doc = self.doc
+        first = doc.char_span(start, max(start + 1, min(end, start + 1)), alignment_mode="expand")
+        last = doc.char_span(max(start, end - 1), end, alignment_mode="expand")
+        s_start = first.sent.start_char if first is not None else start
+        s_end = last.sent.end_char if last is not None else end
+        s_start, s_end = min(s_start, start), max(s_end, end)
+        return Evidence(start, end, s_start, s_end, doc.text[s_start:s_end])
+
+    def attribution(self, token: Any) -> AssertedBy:
+        """Who asserts what this token says: a quotation's speaker, the subject of a reporting
+        verb above it ("Russia claimed to have …"), "according to X", or else the outlet."""
+        for s, e, who in self.quote_spans:
+            if s <= token.idx < e:
+                return who
+        sent = token.sent
+        for tok in sent:
+            if tok.lower_ == "according" and any(c.lower_ == "to" for c in tok.children):
+                to = next(c for c in tok.children if c.lower_ == "to")
+                objs = [c for c in to.children if c.dep_ == "pobj"]
+                if objs:
+                    parties = self.np_parties(objs[0])
+                    phrase = self.doc[objs[0].left_edge.i : objs[0].right_edge.i + 1].text
+                    return AssertedBy("source", phrase, parties[0].id if parties else None)
+        cur = token
+        for _ in range(8):
+            if cur.head == cur:
+                break
+            cur = cur.head
+            if cur.pos_ in ("VERB", "AUX") and cur.lemma_.lower() in self.lex.attribution_verbs:
+                subj = [c for c in cur.children if c.dep_ in SUBJECTS]
+                if subj and subj[0].i != token.i:
+                    parties = self.np_parties(subj[0])
+                    phrase = self.doc[subj[0].left_edge.i : subj[0].right_edge.i + 1].text
+                    return AssertedBy("source", phrase, parties[0].id if parties else None)
+        return AssertedBy("outlet", self.outlet or "outlet", None)
+
+
+def unique(parties: Iterable[Party]) -> list[Party]:
+    out: list[Party] = []
+    seen: set[str] = set()
+    for p in parties:
+        if p.id not in seen:
+            seen.add(p.id)
+            out.append(p)
+    return out

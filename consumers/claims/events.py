@@ -1,0 +1,6 @@
+"""Events placeholder."""
+from __future__ import annotations
+from consumers.claims.context import ArticleContext
+from consumers.claims.records import Claim
+def extract_events(ctx: ArticleContext) -> list[Claim]:
+    return []

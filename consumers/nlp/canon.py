@@ -461,10 +461,11 @@ def _normalize(doc: Any, c: _Cand, gaz: Gazetteer, titles: list[tuple[int, int]]
                 while s < e and doc[s].idx < te:
                     s += 1
                 break
-        # A first name the model left out: "Defense Minister [Rustem] Umerov" (not a title, not
-        # a known name of its own, and only in running text).
-        while (
-            s > 0
+        # A first name the model left out: "Defense Minister [Rustem] Umerov" (one word, not a
+        # title, not a known name of its own, and only in running text).
+        if (
+            e - s == 1
+            and s > 0
             and _is_name_token(doc[s - 1])
             and not any(ts <= doc[s - 1].idx < te for ts, te in titles)
             and doc[s - 1].text not in gaz.regnal_titles

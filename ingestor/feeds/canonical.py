@@ -15,9 +15,34 @@ from courlan.clean import normalize_url, scrub_url
 #: Query parameters that only track the reader; matched case-insensitively on the whole name.
 TRACKING_PARAMS: frozenset[str] = frozenset(
     {
-        "fbclid", "gclid", "gclsrc", "dclid", "msclkid", "yclid", "igshid", "mc_cid", "mc_eid",
-        "_ga", "_gl", "_hsenc", "_hsmi", "mkt_tok", "ref_src", "ref_url", "cmpid", "ncid", "sr_share",
-        "share", "spm", "wt_mc", "at_medium", "at_campaign", "at_custom1", "at_custom2", "smid", "smtyp",
+        "fbclid",
+        "gclid",
+        "gclsrc",
+        "dclid",
+        "msclkid",
+        "yclid",
+        "igshid",
+        "mc_cid",
+        "mc_eid",
+        "_ga",
+        "_gl",
+        "_hsenc",
+        "_hsmi",
+        "mkt_tok",
+        "ref_src",
+        "ref_url",
+        "cmpid",
+        "ncid",
+        "sr_share",
+        "share",
+        "spm",
+        "wt_mc",
+        "at_medium",
+        "at_campaign",
+        "at_custom1",
+        "at_custom2",
+        "smid",
+        "smtyp",
     }
 )
 #: Parameter name prefixes that only track the reader.

@@ -207,9 +207,7 @@ class ExtractorPool:
                 failure = ExtractFailure("timeout", f"extraction took over {self.timeout_s}s")
             except (EOFError, OSError, BrokenPipeError) as exc:
                 code = worker.process.exitcode
-                failure = ExtractFailure(
-                    "worker_crashed", f"worker died ({type(exc).__name__}, exit code {code})"
-                )
+                failure = ExtractFailure("worker_crashed", f"worker died ({type(exc).__name__}, exit code {code})")
             log.warning(
                 "extraction worker replaced",
                 extra={"fields": {"reason": failure.reason, "url": url, "s": round(time.monotonic() - started, 2)}},

@@ -312,9 +312,7 @@ class Fetcher:
             wire_total += wire
             if status in _REDIRECTS and headers.get("location"):
                 if len(redirects) >= lim.max_redirects:
-                    raise FetchError(
-                        "too_many_redirects", f"more than {lim.max_redirects} redirects", url, status
-                    )
+                    raise FetchError("too_many_redirects", f"more than {lim.max_redirects} redirects", url, status)
                 nxt = urljoin(current, headers["location"].strip())
                 redirects.append(nxt)
                 current = nxt
@@ -382,7 +380,9 @@ class Fetcher:
         try:
             slot = self.limiter.slot(host, remaining)
             with slot:
-                return self._exchange(scheme, host, port, addrs, url, target, etag, last_modified, accept, lim, deadline)
+                return self._exchange(
+                    scheme, host, port, addrs, url, target, etag, last_modified, accept, lim, deadline
+                )
         except TimeoutError as exc:
             raise FetchError("deadline", str(exc), url) from exc
 

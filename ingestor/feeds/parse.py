@@ -23,7 +23,7 @@ from time import struct_time
 from typing import Any
 
 import feedparser
-import lxml.html
+import lxml.html  # type: ignore[import-untyped]
 from lxml import etree
 
 #: Total characters that entity references in one document may expand to.
@@ -158,9 +158,7 @@ def _entry(raw: Mapping[str, Any]) -> FeedEntry:
             authors.append(name)
     if not authors and _text(raw.get("author")):
         authors.append(_text(raw.get("author")))
-    tags = tuple(
-        _text(t.get("term")) for t in raw.get("tags") or [] if isinstance(t, Mapping) and _text(t.get("term"))
-    )
+    tags = tuple(_text(t.get("term")) for t in raw.get("tags") or [] if isinstance(t, Mapping) and _text(t.get("term")))
     link = _text(raw.get("link")) or None
     return FeedEntry(
         entry_id=_text(raw.get("id")) or None,

@@ -29,6 +29,7 @@ How a spaCy doc becomes canonical entities (every step a general rule, data in `
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import json
 import re
@@ -326,9 +327,12 @@ def _select(cands: Iterable[_Cand]) -> list[_Cand]:
     order = {"alias": 0, "model": 1, "pattern": 2, "split": 3}
     ranked = sorted(cands, key=lambda c: (-(c.end - c.start), order[c.source], c.start))
     kept: list[_Cand] = []
+    taken: set[int] = set()
     for c in ranked:
-        if c.end > c.start and not any(_overlaps(c, k) for k in kept):
+        span = range(c.start, c.end)
+        if c.end > c.start and taken.isdisjoint(span):
             kept.append(c)
+            taken.update(span)
     return sorted(kept, key=lambda c: c.start)
 
 
@@ -396,10 +400,11 @@ def _candidates(doc: Any, gaz: Gazetteer) -> list[_Cand]:
                 extra.append(_Cand(tok.i + 2, e, "GPE", "pattern"))
     # Relabel model spans the patterns show to be places ("Kherson"/PERSON before "region",
     # or a one-word "person" after a locative preposition: "in Kherson").
+    extra_spans = {(x.start, x.end) for x in extra}
     for c in kept:
         if c.known is not None:
             continue
-        if any(x.start == c.start and x.end == c.end for x in extra) or (
+        if (c.start, c.end) in extra_spans or (
             c.label == "PERSON"
             and c.end - c.start == 1
             and doc[c.start].dep_ == "pobj"
@@ -437,11 +442,22 @@ def _candidates(doc: Any, gaz: Gazetteer) -> list[_Cand]:
 # normalization and filters
 
 
-def _title_spans(text: str, gaz: Gazetteer) -> list[tuple[int, int]]:
-    return [(m.start(), m.end()) for m in gaz.titles_re.finditer(text)]
+class _Titles:
+    """Where titles of people occur in a text ("Secretary of State", "President"); non-overlapping."""
+
+    def __init__(self, text: str, gaz: Gazetteer) -> None:
+        self.spans = [(m.start(), m.end()) for m in gaz.titles_re.finditer(text)]
+        self.starts = [a for a, _b in self.spans]
+
+    def around(self, offset: int) -> tuple[int, int] | None:
+        """The title span that starts at or before ``offset`` and ends after it."""
+        i = bisect.bisect_right(self.starts, offset) - 1
+        if i >= 0 and self.spans[i][1] > offset:
+            return self.spans[i]
+        return None
 
 
-def _normalize(doc: Any, c: _Cand, gaz: Gazetteer, titles: list[tuple[int, int]]) -> _Cand | None:
+def _normalize(doc: Any, c: _Cand, gaz: Gazetteer, titles: _Titles, lines: _Lines) -> _Cand | None:
     s, e = c.start, c.end
     while s < e and doc[s].lower_ in ("the", "a", "an"):
         s += 1
@@ -453,25 +469,24 @@ def _normalize(doc: Any, c: _Cand, gaz: Gazetteer, titles: list[tuple[int, int]]
         return None
     start_char, end_char = doc[s].idx, doc[e - 1].idx + len(doc[e - 1].text)
     # A span inside a title is part of the title ("State" in "Secretary of State").
-    if c.known is None and any(ts <= start_char and end_char <= te for ts, te in titles):
+    inside = titles.around(start_char)
+    if c.known is None and inside is not None and end_char <= inside[1]:
         return None
     if c.label == "PERSON" and c.known is None:
-        for ts, te in titles:
-            if ts == start_char and te < end_char:
-                while s < e and doc[s].idx < te:
-                    s += 1
-                break
+        if inside is not None and inside[0] == start_char and inside[1] < end_char:
+            while s < e and doc[s].idx < inside[1]:
+                s += 1
         # A first name the model left out: "Defense Minister [Rustem] Umerov" (one word, not a
         # title, not a known name of its own, and only in running text).
         if (
             e - s == 1
             and s > 0
             and _is_name_token(doc[s - 1])
-            and not any(ts <= doc[s - 1].idx < te for ts, te in titles)
+            and titles.around(doc[s - 1].idx) is None
             and doc[s - 1].text not in gaz.regnal_titles
             and gaz.lookup(doc[s - 1].text) is None
             and "\n" not in doc[s - 1].whitespace_
-            and _line_is_prose(doc.text, doc[s - 1].idx, doc[s - 1].idx)
+            and lines.is_prose(doc[s - 1].idx)
         ):
             s -= 1
         # Regnal titles belong to the name ("Pope Leo XIV").
@@ -505,12 +520,28 @@ def _split_hyphens(doc: Any, c: _Cand) -> list[_Cand]:
     return parts
 
 
-def _line_is_prose(text: str, start: int, end: int) -> bool:
-    """Whether the line around ``start`` reads like running text (vs a heading or page debris)."""
-    ls = text.rfind("\n", 0, start) + 1
-    le = text.find("\n", end)
-    line = text[ls : le if le != -1 else len(text)].strip()
-    return bool(_SENTENCE_END.search(line)) and len(line.split()) >= 5
+_SENTENCE_INSIDE = re.compile(r"[a-z0-9)][.!?][\"”’)]?\s+[\"“‘(]?[A-Z]")
+
+
+class _Lines:
+    """Which lines of a text read like running text (vs headings and page debris), computed once."""
+
+    def __init__(self, text: str) -> None:
+        self.starts: list[int] = []
+        self.prose: list[bool] = []
+        pos = 0
+        for line in text.split("\n"):
+            self.starts.append(pos)
+            pos += len(line) + 1
+            stripped = line.strip()
+            words = len(stripped.split())
+            self.prose.append(
+                words >= 5
+                and (bool(_SENTENCE_END.search(stripped)) or bool(_SENTENCE_INSIDE.search(stripped)) or words > 40)
+            )
+
+    def is_prose(self, offset: int) -> bool:
+        return self.prose[bisect.bisect_right(self.starts, offset) - 1]
 
 
 def _junk(doc: Any, c: _Cand, gaz: Gazetteer) -> bool:
@@ -680,15 +711,17 @@ def resolve_entities(doc: Any, gazetteer: Gazetteer | None = None) -> ArticleEnt
     """The canonical entities of a processed spaCy ``Doc`` (deterministic for a given doc)."""
     gaz = gazetteer or default_gazetteer()
     text = doc.text
-    titles = _title_spans(text, gaz)
+    titles = _Titles(text, gaz)
+    lines = _Lines(text)
     normalized: list[_Cand] = []
     for c in _candidates(doc, gaz):
-        n = _normalize(doc, c, gaz, titles)
+        n = _normalize(doc, c, gaz, titles, lines)
         if n is None:
             continue
         normalized.extend(_split_hyphens(doc, n))
     normalized = _select(normalized)
-    prose = [c for c in normalized if _line_is_prose(text, doc[c.start].idx, doc[c.end - 1].idx)]
+    prose = [c for c in normalized if lines.is_prose(doc[c.start].idx)]
+    prose_ids = {id(c) for c in prose}
     known_keys: set[str] = set()
     for c in prose:
         if c.source != "split" and not _junk(doc, c, gaz):
@@ -700,7 +733,7 @@ def resolve_entities(doc: Any, gazetteer: Gazetteer | None = None) -> ArticleEnt
         if _junk(doc, c, gaz):
             continue
         surface = doc[c.start : c.end].text
-        must_be_known = c.source == "split" or not any(c is p for p in prose)
+        must_be_known = c.source == "split" or id(c) not in prose_ids
         if (
             must_be_known
             and c.known is None
@@ -730,17 +763,26 @@ def _places_by_context(doc: Any, kept: list[_Cand]) -> None:
     def words(c: _Cand) -> frozenset[str]:
         return frozenset(doc[i].lower_ for i in range(c.start, c.end))
 
-    full_names = [words(c) for c in kept if c.label == "PERSON" and c.end - c.start > 1]
+    person_names = {words(c) for c in kept if c.label == "PERSON"}
+    names_with: dict[str, set[frozenset[str]]] = {}
+    for name in person_names:
+        if len(name) > 1:
+            for w in name:
+                names_with.setdefault(w, set()).add(name)
     for _round in range(3):
         label_at = {i: c.label for c in kept for i in range(c.start, c.end)}
         changed = False
         for c in kept:
-            if c.label != "PERSON" or c.known is not None:
+            if c.label != "PERSON" or c.known is not None or c.end - c.start > 4:
                 continue
             own = words(c)
-            if any(own & name and own != name for name in full_names):
-                continue
-            if any(x is not c and x.label == "PERSON" and words(x) < own for x in kept):
+            if any(name != own for w in own for name in names_with.get(w, ())):
+                continue  # part of another person's name ("Musk" of "Elon Musk")
+            if any(
+                frozenset(sub) in person_names
+                for n in range(1, len(own))
+                for sub in itertools.combinations(sorted(own), n)
+            ):
                 continue  # "Rubio" elsewhere: "Marco Rubio" is a person named by surname
             root = doc[c.start : c.end].root
             same_line = "\n" not in doc.text[min(root.head.idx, root.idx) : max(root.head.idx, root.idx)]

@@ -148,7 +148,7 @@ def _text(value: Any) -> str:
     return value if isinstance(value, str) else ""
 
 
-def _entry(raw: Mapping[str, Any]) -> FeedEntry:
+def _entry(raw: dict[str, Any]) -> FeedEntry:
     content = raw.get("content") or []
     content_html = "\n".join(_text(c.get("value")) for c in content if isinstance(c, Mapping))
     authors: list[str] = []
@@ -166,8 +166,9 @@ def _entry(raw: Mapping[str, Any]) -> FeedEntry:
         title=_text(raw.get("title")),
         summary_html=_text(raw.get("summary")),
         content_html=content_html,
-        published=_time(raw.get("published_parsed")) or _time(raw.get("updated_parsed")),
-        updated=_time(raw.get("updated_parsed")),
+        # dict.get: FeedParserDict's own get maps updated_parsed to published_parsed, with a warning
+        published=_time(dict.get(raw, "published_parsed")) or _time(dict.get(raw, "updated_parsed")),
+        updated=_time(dict.get(raw, "updated_parsed")),
         authors=tuple(authors),
         tags=tags,
     )

@@ -7,6 +7,7 @@ Routes:
   /copy/<file>                the same page bytes under another URL (a syndicated copy)
   /moved/<file>               301 to /corpus/pages/<file>?utm_source=x (redirects followed)
   /gen/<name>.xml             a generated RSS feed registered with :meth:`LocalServer.set_feed`
+  /page/<name>                a generated page registered with :meth:`LocalServer.set_page`
   /bulk/<n>.xml               a small generated RSS feed (no page fetches needed; bench)
   /hostile/...                see :data:`HOSTILE`
 Feeds and pages carry an ETag and answer If-None-Match with 304.
@@ -112,6 +113,7 @@ class _State:
     hits: Counter[str] = field(default_factory=Counter)
     not_modified: Counter[str] = field(default_factory=Counter)
     feeds: dict[str, bytes] = field(default_factory=dict)
+    pages: dict[str, bytes] = field(default_factory=dict)
     page_delay_s: float = 0.0
     lock: threading.Lock = field(default_factory=threading.Lock)
     bomb: bytes | None = None
@@ -192,6 +194,12 @@ class _Handler(BaseHTTPRequestHandler):
                 self.send_error(404)
                 return
             self._send(body, "application/rss+xml; charset=utf-8", {"Cache-Control": "max-age=1"})
+        elif path.startswith("/page/"):
+            body = st.pages.get(path.rsplit("/", 1)[1])
+            if body is None:
+                self.send_error(404)
+                return
+            self._send(body, "text/html; charset=utf-8")
         elif path.startswith("/bulk/"):
             n = path.rsplit("/", 1)[1].removesuffix(".xml")
             items = [(f"bulk-{n}-{i}", f"http://example.invalid/bulk/{n}/{i}", f"Bulk {n} item {i}") for i in range(5)]
@@ -310,6 +318,11 @@ class LocalServer:
         with self.state.lock:
             self.state.feeds[name] = body
         return self.url(f"/gen/{name}.xml")
+
+    def set_page(self, name: str, html: str) -> str:
+        with self.state.lock:
+            self.state.pages[name] = html.encode()
+        return self.url(f"/page/{name}")
 
     def hits(self, prefix: str = "") -> int:
         with self.state.lock:

@@ -1,0 +1,264 @@
+"""The ingest daemon against the real broker and a local HTTP server.
+
+Published once across feeds, canonical URLs after redirects, syndicated copies marked, a changed
+text is a new revision, unchanged feeds cost a 304, and a SIGTERM mid-run followed by a restart
+neither duplicates nor loses an article.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ingestor.feeds.canonical import canonicalize
+from ingestor.feeds.config import FeedConfig, IngestConfig, IngestOptions
+from ingestor.feeds.daemon import Ingestor, build_fetcher
+from ingestor.feeds.extract import ExtractorPool
+from ingestor.feeds.metrics import FeedMetrics
+from ingestor.feeds.state import State, default_path
+from newswire import ids
+from newswire.bus import Publisher, Shutdown, ensure_topics, make_producer
+from newswire.metrics import new_registry
+from newswire.schema_registry import validate_event
+from newswire.settings import Settings
+from newswire.topics import ARTICLES, DEADLETTER
+from tests.conftest import ROOT, wait_until
+from tests.integration.ingest_server import LocalServer, rss
+from tests.integration.kafka_helpers import read_all
+
+pytestmark = pytest.mark.broker
+
+PAGES = ["theverge.com.ios13.html", "dw.com.uncork.html", "heise.de.lithium.html", "github.blog.spiceland.html"]
+
+
+@pytest.fixture(scope="module")
+def extractor() -> Iterator[ExtractorPool]:
+    pool = ExtractorPool(size=2, timeout_s=30).start()
+    yield pool
+    pool.close()
+
+
+@pytest.fixture
+def server() -> Iterator[LocalServer]:
+    with LocalServer() as srv:
+        yield srv
+
+
+@pytest.fixture
+def lsettings(settings: Settings) -> Settings:
+    s = replace(settings, allow_private_networks=True)
+    ensure_topics(s)
+    return s
+
+
+@contextmanager
+def running(settings: Settings, config: IngestConfig, extractor: ExtractorPool) -> Iterator[tuple[Ingestor, Any]]:
+    registry = new_registry("ingestor-test")
+    metrics = FeedMetrics.create(registry, config.names)
+    publisher = Publisher(make_producer(settings, "ingestor-test"), settings)
+    state = State(default_path(settings.data_path))
+    ing = Ingestor(settings, config, publisher, state, metrics, Shutdown(), build_fetcher(settings, config), extractor)
+    try:
+        yield ing, registry
+    finally:
+        publisher.close()
+        state.close()
+
+
+def articles(settings: Settings, at_least: int) -> list[dict[str, Any]]:
+    return [validate_event(r.value) for r in read_all(settings, ARTICLES, expect_at_least=at_least, timeout_s=30)]
+
+
+def two_feeds(server: LocalServer) -> IngestConfig:
+    u = server.url
+    alpha = server.set_feed(
+        "alpha",
+        rss(
+            "Alpha Wire",
+            [
+                ("a0", u(f"/corpus/pages/{PAGES[0]}"), "Verge"),
+                ("a1", u(f"/corpus/pages/{PAGES[1]}"), "DW"),
+                ("a2", u(f"/corpus/pages/{PAGES[2]}"), "Heise"),
+                ("a3", u("/missing-page"), "Gone page, teaser only"),
+            ],
+        ),
+    )
+    beta = server.set_feed(
+        "beta",
+        rss(
+            "Beta News",
+            [
+                # the same article as alpha's a1, with tracking parameters and a fragment
+                ("b0", u(f"/corpus/pages/{PAGES[1]}?utm_source=beta&utm_medium=rss#comments"), "DW again"),
+                # a syndicated copy of alpha's a2 under another URL
+                ("b1", u(f"/copy/{PAGES[2]}"), "Heise syndicated"),
+                # a redirect to a page with tracking parameters
+                ("b2", u(f"/moved/{PAGES[3]}"), "GitHub moved"),
+            ],
+        ),
+    )
+    return IngestConfig(
+        (FeedConfig("alpha", alpha, 60, ("wire",)), FeedConfig("beta", beta, 60)),
+        IngestOptions(workers=2, per_host=4, request_deadline_s=10),
+    )
+
+
+def test_once_publishes_each_article_once_with_canonical_ids(
+    lsettings: Settings, server: LocalServer, extractor: ExtractorPool
+) -> None:
+    config = two_feeds(server)
+    with running(lsettings, config, extractor) as (ing, _):
+        stats = ing.run(once=True)
+    evs = articles(lsettings, 6)
+    print(f"\npublished={stats.published} deduplicated={stats.deduplicated} events={len(evs)}")
+    by_url = {e["data"]["url"]: e for e in evs}
+    assert len(evs) == len({e["id"] for e in evs}) == 6, [e["data"]["url"] for e in evs]
+    dw = canonicalize(server.url(f"/corpus/pages/{PAGES[1]}"))
+    assert dw in by_url and by_url[dw]["subject"] == ids.article_id_for_url(dw)
+    moved = canonicalize(server.url(f"/corpus/pages/{PAGES[3]}"))
+    assert moved in by_url, "redirect followed and tracking parameters dropped"
+    assert by_url[moved]["data"]["extraction"]["outcome"] == "ok"
+    # the copy and the original: exactly one points at the other
+    orig = by_url[canonicalize(server.url(f"/corpus/pages/{PAGES[2]}"))]
+    copy = by_url[canonicalize(server.url(f"/copy/{PAGES[2]}"))]
+    pair = {orig["data"]["duplicate_of"], copy["data"]["duplicate_of"]}
+    assert pair == {None, orig["subject"]} or pair == {None, copy["subject"]}
+    gone = by_url[canonicalize(server.url("/missing-page"))]
+    assert gone["data"]["extraction"] == {"outcome": "fallback", "reason": "fetch:http_status"}
+    assert "teaser" in gone["data"]["body"]
+    verge = by_url[canonicalize(server.url(f"/corpus/pages/{PAGES[0]}"))]
+    assert "Normally, video calls tend to" in verge["data"]["body"]
+    assert verge["data"]["outlet"] and verge["data"]["origin"] == {
+        "kind": "feed",
+        "feed": "alpha",
+        "path": None,
+        "entry_id": "a0",
+        "loop": 0,
+    }
+    assert "wire" in verge["data"]["tags"]
+    assert stats.published == 6 and stats.deduplicated + stats.published >= 7
+
+
+def test_unchanged_feed_is_a_304_and_changed_text_is_a_new_revision(
+    lsettings: Settings, server: LocalServer, extractor: ExtractorPool
+) -> None:
+    page = server.set_page("story.html", _page("Ceasefire talks resume", "The first version of the story. " * 30))
+    feed = server.set_feed("gamma", rss("Gamma", [("g0", page, "Ceasefire talks resume")]))
+    config = IngestConfig((FeedConfig("gamma", feed, 60),), IngestOptions(workers=1))
+    with running(lsettings, config, extractor) as (ing, _):
+        first = ing.run(once=True)
+    with running(lsettings, config, extractor) as (ing, registry):
+        second = ing.run(once=True)
+        assert registry.get_sample_value("newswire_feed_not_modified_total", {"feed": "gamma"}) == 1.0
+    assert (first.published, second.published, second.not_modified) == (1, 0, 1)
+    assert server.state.not_modified["/gen/gamma.xml"] == 1
+    print(f"\nsecond poll: {server.state.not_modified['/gen/gamma.xml']} x 304, published {second.published}")
+    # the page text changes and the entry says it was updated
+    server.set_page("story.html", _page("Ceasefire talks resume", "A corrected version of the story. " * 30))
+    server.set_feed("gamma", rss("Gamma", [("g0", page, "Ceasefire talks resume (updated)")]))
+    with running(lsettings, config, extractor) as (ing, _):
+        third = ing.run(once=True)
+    evs = articles(lsettings, 2)
+    assert third.published == 1 and len(evs) == 2
+    assert evs[0]["subject"] == evs[1]["subject"] and evs[0]["data"]["revision"] != evs[1]["data"]["revision"]
+
+
+def _page(title: str, text: str) -> str:
+    return (
+        f"<html><head><title>{title}</title><meta property='og:site_name' content='Gamma Times'></head>"
+        f"<body><article><h1>{title}</h1><p>{text}</p><p>{text}</p></article></body></html>"
+    )
+
+
+def test_bad_inputs_are_dead_lettered_and_the_rest_goes_through(
+    lsettings: Settings, server: LocalServer, extractor: ExtractorPool
+) -> None:
+    good = server.set_feed("good", rss("Good", [("x0", server.url(f"/corpus/pages/{PAGES[0]}"), "ok")]))
+    broken = server.url("/hostile/not-a-feed.xml")
+    nolink = server.set_feed(
+        "empty",
+        b'<?xml version="1.0"?><rss version="2.0"><channel><title>E</title>'
+        b"<item><guid>e0</guid><link>" + server.url("/missing").encode() + b"</link></item></channel></rss>",
+    )
+    config = IngestConfig(
+        (FeedConfig("good", good, 60), FeedConfig("broken", broken, 60), FeedConfig("empty", nolink, 60)),
+        IngestOptions(workers=3),
+    )
+    with running(lsettings, config, extractor) as (ing, registry):
+        stats = ing.run(once=True)
+        errors = registry.get_sample_value("newswire_feed_errors_total", {"feed": "broken", "reason": "feed_malformed"})
+    dead = [validate_event(r.value) for r in read_all(lsettings, DEADLETTER, expect_at_least=2)]
+    reasons = sorted(d["data"]["reason"] for d in dead)
+    print(f"\npublished={stats.published} deadletters={reasons} feed_malformed errors={errors}")
+    assert stats.published == 1 and len(articles(lsettings, 1)) == 1
+    assert reasons == ["feed_malformed", "fetch_failed"]
+    assert errors == 1.0
+
+
+# ------------------------------------------------------------------------------------------------
+# restart
+
+
+def _env(settings: Settings) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(settings.as_env())
+    env["NEWSWIRE_LOG_FORMAT"] = "json"
+    return env
+
+
+def test_sigterm_mid_run_then_restart_loses_and_duplicates_nothing(
+    lsettings: Settings, server: LocalServer, tmp_path: Path
+) -> None:
+    pages = sorted(p.name for p in (ROOT / ".." / "shared" / "corpus" / "pages").glob("*.html"))[:16]
+    feeds = []
+    for k in range(4):
+        items = [(f"f{k}-{i}", server.url(f"/corpus/pages/{name}"), name) for i, name in enumerate(pages) if i % 4 == k]
+        # every feed also carries an article of the next feed (the same article in two feeds)
+        extra = pages[((k + 1) % 4)]
+        items.append((f"f{k}-x", server.url(f"/corpus/pages/{extra}?utm_campaign=x"), extra))
+        feeds.append(server.set_feed(f"feed{k}", rss(f"Feed {k}", items)))
+    server.state.page_delay_s = 1.0  # slow pages, so that the SIGTERM lands mid-run
+    toml = "".join(f'[[feeds]]\nname = "feed{k}"\nurl = "{u}"\ninterval = 2\n\n' for k, u in enumerate(feeds))
+    feeds_file = tmp_path / "feeds.toml"
+    feeds_file.write_text("[ingest]\nworkers = 2\nextract_workers = 1\n\n" + toml)
+    cmd = [sys.executable, "-m", "newswire", "ingest", "--feeds", str(feeds_file)]
+    env = _env(lsettings)
+
+    daemon = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        wait_until(lambda: len(read_all(lsettings, ARTICLES, timeout_s=2)) >= 3, timeout=90, what="first articles")
+    finally:
+        daemon.send_signal(signal.SIGTERM)
+        out, err = daemon.communicate(timeout=60)
+    assert daemon.returncode == 0, err[-2000:]
+    before = len(read_all(lsettings, ARTICLES, timeout_s=3))
+    assert before < len(pages), "the SIGTERM should land mid-run"
+
+    server.state.page_delay_s = 0.0
+    with subprocess.Popen(cmd + ["--once"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as p2:
+        out2, err2 = p2.communicate(timeout=180)
+    assert p2.returncode == 0, err2[-2000:]
+    evs = articles(lsettings, len(pages))
+    urls = [e["data"]["url"] for e in evs]
+    expected = {canonicalize(server.url(f"/corpus/pages/{n}")) for n in pages}
+    print(
+        f"\nbefore SIGTERM: {before} articles; after restart: {len(evs)} events, {len(set(urls))} urls; {out2.strip()}"
+    )
+    assert len(evs) == len({e["id"] for e in evs}), "an article was published twice"
+    assert set(urls) == expected, f"missing: {expected - set(urls)}"
+
+    # a third run: every feed answers 304
+    before_304 = sum(server.state.not_modified.values())
+    third = subprocess.run(cmd + ["--once"], env=env, capture_output=True, text=True, timeout=120)
+    assert third.returncode == 0, third.stderr[-2000:]
+    assert sum(server.state.not_modified.values()) - before_304 == 4, third.stdout
+    assert "published=0" in third.stdout

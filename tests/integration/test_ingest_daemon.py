@@ -238,13 +238,13 @@ def test_sigterm_mid_run_then_restart_loses_and_duplicates_nothing(
         wait_until(lambda: len(read_all(lsettings, ARTICLES, timeout_s=2)) >= 3, timeout=90, what="first articles")
     finally:
         daemon.send_signal(signal.SIGTERM)
-        out, err = daemon.communicate(timeout=60)
+        _out, err = daemon.communicate(timeout=60)
     assert daemon.returncode == 0, err[-2000:]
     before = len(read_all(lsettings, ARTICLES, timeout_s=3))
     assert before < len(pages), "the SIGTERM should land mid-run"
 
     server.state.page_delay_s = 0.0
-    with subprocess.Popen(cmd + ["--once"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as p2:
+    with subprocess.Popen([*cmd, "--once"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as p2:
         out2, err2 = p2.communicate(timeout=180)
     assert p2.returncode == 0, err2[-2000:]
     evs = articles(lsettings, len(pages))
@@ -258,7 +258,7 @@ def test_sigterm_mid_run_then_restart_loses_and_duplicates_nothing(
 
     # a third run: every feed answers 304
     before_304 = sum(server.state.not_modified.values())
-    third = subprocess.run(cmd + ["--once"], env=env, capture_output=True, text=True, timeout=120)
+    third = subprocess.run([*cmd, "--once"], env=env, capture_output=True, text=True, timeout=120)
     assert third.returncode == 0, third.stderr[-2000:]
     assert sum(server.state.not_modified.values()) - before_304 == 4, third.stdout
     assert "published=0" in third.stdout

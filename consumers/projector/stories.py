@@ -17,11 +17,12 @@ from datasketch import MinHash, MinHashLSH
 
 NUM_PERM = 64
 SEED = 7
+SCHEME = "affine32"  # pinned: checkpointed signatures must be read back with the same scheme
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
 def _minhash(tokens: Iterable[str]) -> MinHash:
-    mh = MinHash(num_perm=NUM_PERM, seed=SEED)
+    mh = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME)
     mh.update_batch([t.encode("utf-8") for t in tokens])
     return mh
 
@@ -103,11 +104,11 @@ class StoryIndex:
         for a in articles:
             index._find(a)
         for key, values in saved.get("text", {}).items():
-            mh = MinHash(num_perm=NUM_PERM, seed=SEED, hashvalues=values)
+            mh = MinHash(num_perm=NUM_PERM, seed=SEED, hashvalues=values, scheme=SCHEME)
             index._find(cls._article(key))
             index._add(index._text, index._text_mh, key, mh, index.text_threshold)
         for key, values in saved.get("entities", {}).items():
-            mh = MinHash(num_perm=NUM_PERM, seed=SEED, hashvalues=values)
+            mh = MinHash(num_perm=NUM_PERM, seed=SEED, hashvalues=values, scheme=SCHEME)
             index._find(cls._article(key))
             index._add(index._ents, index._ent_mh, key, mh, index.entity_threshold)
         return index

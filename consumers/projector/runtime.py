@@ -1,0 +1,445 @@
+"""The projector's Kafka side: assign all input partitions, apply, publish changes, checkpoint.
+
+Runs in its own thread; the HTTP side reads the view through :class:`ViewHub` (a lock held only
+while applying a batch or rendering), so requests are never blocked by polling the broker.
+
+Order per batch (DESIGN.md, Guarantees): decode/validate (bad records → dead letters) → drop ids
+already applied → apply → publish item changes and dead letters → wait for every ack → checkpoint
+view + offsets in one SQLite transaction (at most every ``checkpoint_interval_s``). No consumer
+group is used: the projector owns its offsets in the checkpoint and seeks to them on start.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+from kafka import KafkaConsumer, TopicPartition
+from prometheus_client import CollectorRegistry, Gauge, Histogram
+
+from consumers.projector.health import Health
+from consumers.projector.store import CheckpointStore, Offsets
+from consumers.projector.view import ACCEPTED_TYPES, SECTIONS, Change, TalksView
+from newswire import __version__, events, ids, logs
+from newswire.bus import (
+    Publisher,
+    Rejected,
+    Shutdown,
+    deadletter_envelope,
+    decode_record,
+    ensure_topics,
+    make_consumer,
+    make_producer,
+    with_broker_retry,
+)
+from newswire.events import Envelope
+from newswire.metrics import LATENCY_BUCKETS, StageMetrics
+from newswire.settings import Settings
+from newswire.topics import ARTICLES, CLAIMS, DEADLETTER, ENTITIES, STATE, topic_name
+
+log = logging.getLogger(__name__)
+
+STAGE = "projector"
+INPUT_ROLES = (ARTICLES, ENTITIES, CLAIMS)
+EXTRACTOR = f"projector@{__version__}"
+
+
+@dataclass
+class ViewMetrics:
+    """What the projector exports besides the common stage metrics."""
+
+    items: Gauge
+    last_update: Gauge
+    version: Gauge
+    checkpoint_seconds: Histogram
+    last_checkpoint: Gauge
+    checkpoint_bytes: Gauge
+    sse_clients: Gauge
+
+    @classmethod
+    def create(cls, registry: CollectorRegistry) -> ViewMetrics:
+        return cls(
+            items=Gauge("newswire_view_items", "Items in the live view, by section.", ["section"], registry=registry),
+            last_update=Gauge(
+                "newswire_view_last_update_timestamp_seconds",
+                "Unix time the live view last changed.",
+                registry=registry,
+            ),
+            version=Gauge("newswire_view_version", "Input events applied to the view.", registry=registry),
+            checkpoint_seconds=Histogram(
+                "newswire_projector_checkpoint_seconds",
+                "Time to write one checkpoint (view + offsets, one transaction).",
+                buckets=LATENCY_BUCKETS,
+                registry=registry,
+            ),
+            last_checkpoint=Gauge(
+                "newswire_projector_last_checkpoint_timestamp_seconds",
+                "Unix time of the last checkpoint.",
+                registry=registry,
+            ),
+            checkpoint_bytes=Gauge(
+                "newswire_projector_checkpoint_bytes", "Compressed size of the last checkpoint.", registry=registry
+            ),
+            sse_clients=Gauge("newswire_view_stream_clients", "Open server-sent-event streams.", registry=registry),
+        )
+
+
+# ------------------------------------------------------------------------------------------------
+# the shared state between the Kafka thread and HTTP
+
+
+@dataclass
+class Subscriber:
+    loop: asyncio.AbstractEventLoop
+    queue: asyncio.Queue[bytes]
+    lost: bool = False
+
+
+class ViewHub:
+    """The view under a lock, a cached rendering, SSE subscribers and health."""
+
+    def __init__(self, view: TalksView | None = None, metrics: ViewMetrics | None = None) -> None:
+        self.lock = threading.RLock()
+        self.view = view or TalksView()
+        self.metrics = metrics
+        self.health = Health(started_at=time.monotonic())
+        self.revision = 0
+        self.last_update: float | None = None
+        self._cache: tuple[int, bytes] | None = None
+        self._subs: set[Subscriber] = set()
+        self._subs_lock = threading.Lock()
+
+    def replace(self, view: TalksView) -> None:
+        with self.lock:
+            self.view = view
+            self.revision += 1
+        self._export()
+
+    def state_json(self) -> bytes:
+        with self.lock:
+            if self._cache is None or self._cache[0] != self.revision:
+                state = self.view.state()
+                state["updated_at"] = self.last_update
+                self._cache = (self.revision, orjson.dumps(state))
+            return self._cache[1]
+
+    def item(self, item_id: str) -> dict[str, Any] | None:
+        with self.lock:
+            item = self.view.item(item_id)
+            return dict(item) if item is not None else None
+
+    def changed(self, changes: Sequence[Change], now: float) -> None:
+        """Called by the Kafka thread after a batch changed the view (outside the lock)."""
+        with self.lock:
+            self.revision += 1
+            self.last_update = now
+            version = self.view.applied
+        self._export()
+        payload = orjson.dumps(
+            {
+                "view_version": version,
+                "changes": [
+                    {
+                        "item_id": c.item_id,
+                        "section": c.section,
+                        "change": c.change,
+                        "label": (c.item or {}).get("label"),
+                    }
+                    for c in changes
+                ],
+            }
+        )
+        self.broadcast(b"event: change\ndata: " + payload + b"\n\n")
+
+    def _export(self) -> None:
+        if self.metrics is None:
+            return
+        with self.lock:
+            sizes = self.view.section_sizes()
+            version = self.view.applied
+        for section in SECTIONS:
+            self.metrics.items.labels(section=section).set(sizes.get(section, 0))
+        self.metrics.version.set(version)
+        if self.last_update is not None:
+            self.metrics.last_update.set(self.last_update)
+
+    # SSE -------------------------------------------------------------------------------------
+    def subscribe(self, loop: asyncio.AbstractEventLoop, capacity: int = 256) -> Subscriber:
+        sub = Subscriber(loop, asyncio.Queue(maxsize=capacity))
+        with self._subs_lock:
+            self._subs.add(sub)
+            n = len(self._subs)
+        if self.metrics:
+            self.metrics.sse_clients.set(n)
+        return sub
+
+    def unsubscribe(self, sub: Subscriber) -> None:
+        with self._subs_lock:
+            self._subs.discard(sub)
+            n = len(self._subs)
+        if self.metrics:
+            self.metrics.sse_clients.set(n)
+
+    def broadcast(self, message: bytes) -> None:
+        with self._subs_lock:
+            subs = list(self._subs)
+        for sub in subs:
+            try:
+                sub.loop.call_soon_threadsafe(_offer, sub, message)
+            except RuntimeError:  # the client's event loop is closed: it is gone
+                self.unsubscribe(sub)
+
+
+def _offer(sub: Subscriber, message: bytes) -> None:
+    try:
+        sub.queue.put_nowait(message)
+    except asyncio.QueueFull:
+        sub.lost = True  # the stream tells the page to reload the whole state
+
+
+# ------------------------------------------------------------------------------------------------
+# the Kafka loop
+
+
+def item_changed_envelope(change: Change, version: int, when: str, source: str) -> Envelope:
+    """The ``newswire.talks.item.changed`` event of one change (id from the item and its content)."""
+    body = orjson.dumps(change.item, option=orjson.OPT_SORT_KEYS) if change.item is not None else b"removed"
+    digest = hashlib.sha256(body).hexdigest()[:32]
+    return Envelope(
+        id=ids.derived_event_id(events.ITEM_CHANGED, change.item_id, f"{change.change}:{digest}"),
+        type=events.ITEM_CHANGED,
+        source=f"{source}/{STAGE}",
+        subject=change.item_id,
+        time=when,
+        data={
+            "item_id": change.item_id,
+            "section": change.section,
+            "change": change.change,
+            "item": change.item,
+            "view_version": version,
+        },
+        extractor=EXTRACTOR,
+    )
+
+
+@dataclass
+class ProjectorLoop:
+    settings: Settings
+    hub: ViewHub
+    stage: StageMetrics
+    store: CheckpointStore
+    shutdown: Shutdown
+    rebuild: bool = False
+    checkpoint_interval_s: float = 1.0
+    poll_timeout_ms: int = 200
+    on_fatal: Callable[[BaseException], None] | None = None
+    clock: Callable[[], float] = time.time
+    offsets: Offsets = field(default_factory=dict)
+    _last_checkpoint: float = 0.0
+    _unsaved: bool = False
+
+    def run(self) -> None:
+        """Thread target: never lets an exception pass silently (health fails, on_fatal is called)."""
+        self.hub.health.loop_alive = True
+        try:
+            self._run()
+        except BaseException as exc:
+            self.hub.health.loop_error = f"{type(exc).__name__}: {exc}"[:300]
+            log.exception("projector loop failed", extra=logs.fields(stage=STAGE))
+            if self.on_fatal is not None:
+                self.on_fatal(exc)
+        finally:
+            self.hub.health.loop_alive = False
+
+    def restore(self) -> None:
+        """Load the checkpoint into the hub (or clear it for ``--rebuild``)."""
+        if self.rebuild:
+            self.store.clear()
+            log.info("rebuilding the view from offset 0", extra=logs.fields(stage=STAGE))
+        saved = self.store.load()
+        view = TalksView.from_snapshot(saved.snapshot) if saved.snapshot is not None else TalksView()
+        self.offsets = dict(saved.offsets)
+        self.hub.replace(view)
+        log.info(
+            "view restored" if saved.snapshot is not None else "starting with an empty view",
+            extra=logs.fields(stage=STAGE, view_version=view.applied, partitions=len(self.offsets)),
+        )
+
+    def _connect(self) -> tuple[KafkaConsumer, Publisher]:
+        def retried() -> None:
+            self.stage.retries.labels(stage=STAGE, operation="connect").inc()
+
+        ensure_topics(self.settings)
+        consumer = with_broker_retry(
+            lambda: make_consumer(self.settings, STAGE, None),
+            self.settings,
+            "projector consumer",
+            retried,
+            self.shutdown,
+        )
+        producer = with_broker_retry(
+            lambda: make_producer(self.settings, STAGE), self.settings, "projector producer", retried, self.shutdown
+        )
+        return consumer, Publisher(producer, self.settings)
+
+    def _partitions(self, consumer: KafkaConsumer) -> list[TopicPartition]:
+        deadline = time.monotonic() + self.settings.connect_timeout_s
+        tps: list[TopicPartition] = []
+        for role in INPUT_ROLES:
+            topic = topic_name(role, self.settings.topic_prefix)
+            while True:
+                parts = consumer.partitions_for_topic(topic)
+                if parts:
+                    tps.extend(TopicPartition(topic, p) for p in sorted(parts))
+                    break
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"no partitions known for {topic}")
+                self.stage.retries.labels(stage=STAGE, operation="metadata").inc()
+                if self.shutdown.wait(0.2):
+                    return tps
+        return tps
+
+    def _run(self) -> None:
+        self.restore()
+        consumer, publisher = self._connect()
+        try:
+            tps = self._partitions(consumer)
+            consumer.assign(tps)
+            for tp in tps:
+                saved = self.offsets.get((tp.topic, tp.partition))
+                if saved is None:
+                    consumer.seek_to_beginning(tp)
+                else:
+                    consumer.seek(tp, saved)
+            log.info("projector consuming", extra=logs.fields(stage=STAGE, partitions=len(tps)))
+            while not self.shutdown.requested:
+                polled = consumer.poll(timeout_ms=self.poll_timeout_ms)
+                records = [r for batch in polled.values() for r in batch]
+                if records:
+                    self.process(records, publisher)
+                self.hub.health.polled(time.monotonic(), self._lag(consumer))
+                if self._unsaved and self.clock() - self._last_checkpoint >= self.checkpoint_interval_s:
+                    self.checkpoint()
+            if self._unsaved:
+                self.checkpoint()
+        finally:
+            consumer.close(autocommit=False)
+            publisher.close()
+
+    def process(self, records: Sequence[Any], publisher: Publisher) -> list[Change]:
+        """One batch: decode, apply, publish changes + dead letters, wait for acks, note offsets."""
+        started = time.perf_counter()
+        self.stage.events_in.labels(stage=STAGE).inc(len(records))
+        dead: list[tuple[Any, Rejected]] = []
+        good: list[tuple[Any, Envelope]] = []
+        for record in records:
+            decoded = decode_record(record.value, self.settings.max_event_bytes, ACCEPTED_TYPES)
+            if isinstance(decoded, Rejected):
+                dead.append((record, decoded))
+            else:
+                good.append((record, decoded))
+        duplicates = 0
+        newest = ""
+        view = self.hub.view
+        with self.hub.lock:
+            for record, env in good:
+                if env.id in view.seen:
+                    duplicates += 1
+                    continue
+                try:
+                    view.apply(env)
+                except Exception as exc:  # a poison event: dead-letter it, keep the rest
+                    dead.append((record, Rejected("processing_error", exc)))
+                    continue
+                newest = max(newest, env.time)
+            changes = view.refresh()
+            version = view.applied
+        when = newest or events.format_time(datetime.now(UTC))
+        for change in changes:
+            publisher.publish(
+                STATE, item_changed_envelope(change, version, when, self.settings.event_source), key=change.item_id
+            )
+        for record, rejected in dead:
+            publisher.publish(
+                DEADLETTER,
+                deadletter_envelope(
+                    stage=STAGE,
+                    reason=rejected.reason,
+                    error=rejected.error,
+                    record=record,
+                    source=self.settings.event_source,
+                ),
+                key=record.key.decode("utf-8", "replace") if record.key else None,
+            )
+        try:
+            publisher.flush(timeout_s=self.settings.request_timeout_ms / 1000 * 4)
+        except Exception:
+            self.stage.retries.labels(stage=STAGE, operation="produce").inc()
+            raise
+        if changes:
+            self.stage.events_out.labels(stage=STAGE, topic=STATE).inc(len(changes))
+        if duplicates:
+            self.stage.duplicates.labels(stage=STAGE).inc(duplicates)
+        for record, rejected in dead:
+            self.stage.deadletters.labels(stage=STAGE, reason=rejected.reason).inc()
+            log.warning(
+                "dead-lettered a record",
+                extra=logs.fields(
+                    stage=STAGE,
+                    reason=rejected.reason,
+                    error=str(rejected.error)[:300],
+                    topic=record.topic,
+                    partition=record.partition,
+                    offset=record.offset,
+                ),
+            )
+        for r in records:
+            key = (r.topic, r.partition)
+            self.offsets[key] = max(self.offsets.get(key, 0), r.offset + 1)
+        self._unsaved = True
+        if changes:
+            self.hub.changed(changes, self.clock())
+        elapsed = time.perf_counter() - started
+        self.stage.batch_seconds.labels(stage=STAGE).observe(elapsed)
+        self.stage.latency.labels(stage=STAGE).observe(elapsed / max(len(records), 1))
+        return changes
+
+    def checkpoint(self) -> None:
+        """View + offsets in one transaction (outputs were acknowledged before this is called)."""
+        started = time.perf_counter()
+        with self.hub.lock:
+            snapshot = self.hub.view.to_snapshot()
+            offsets = dict(self.offsets)
+        now = self.clock()
+        size = self.store.save(snapshot, offsets, now)
+        self._last_checkpoint = now
+        self._unsaved = False
+        self.stage.last_commit.labels(stage=STAGE).set(now)
+        if self.hub.metrics is not None:
+            self.hub.metrics.checkpoint_seconds.observe(time.perf_counter() - started)
+            self.hub.metrics.last_checkpoint.set(now)
+            self.hub.metrics.checkpoint_bytes.set(size)
+
+    def _lag(self, consumer: KafkaConsumer) -> int | None:
+        totals: dict[str, int] = {}
+        known = False
+        for tp in consumer.assignment():
+            high = consumer.highwater(tp)
+            if high is None:
+                continue
+            position = self.offsets.get((tp.topic, tp.partition), 0)
+            known = True
+            totals[tp.topic] = totals.get(tp.topic, 0) + max(high - position, 0)
+        for role in INPUT_ROLES:
+            name = topic_name(role, self.settings.topic_prefix)
+            if name in totals:
+                self.stage.lag.labels(stage=STAGE, topic=role).set(totals[name])
+        return sum(totals.values()) if known else None

@@ -1,0 +1,157 @@
+"""The pure view: the gold state from seed-derived events, merging, conflicts, status, replacement."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from consumers.projector import synthetic
+from consumers.projector.view import TalksView, apply, build
+from newswire import events
+from newswire.events import Envelope
+from newswire.schema_registry import check_event
+from tests.unit.projector_support import assert_gold_proposals, assert_gold_state, seed_articles, seed_events
+
+
+def _names() -> dict[str, str]:
+    return {name: str(env.data["article_id"]) for name, env in seed_articles().items()}
+
+
+def test_seed_events_are_schema_valid() -> None:
+    for env in seed_events():
+        check_event(env.to_dict())
+
+
+def test_view_after_the_seeds_holds_the_gold_state() -> None:
+    state = build(seed_events()).state()
+    assert_gold_state(state, _names())
+    assert_gold_proposals(state)
+
+
+def test_every_item_is_traceable_to_sentences() -> None:
+    view = build(seed_events())
+    state = view.state()
+    for section, rows in state["sections"].items():
+        for item in rows:
+            if section in ("stories", "parties"):
+                continue
+            assert item["articles"], item["label"]
+            for art in item["articles"]:
+                assert art["outlet"] and art["title"]
+                for ev in art["evidence"]:
+                    lo, hi = ev["highlight"]
+                    assert 0 <= lo <= hi <= len(ev["sentence"])
+            assert item["first_seen"] <= item["last_seen"]
+            assert view.item(item["id"]) == item
+
+
+def test_duplicates_are_dropped_by_id() -> None:
+    evs = list(seed_events())
+    once = build(evs)
+    twice = build(evs + evs[::-1])
+    assert once.canonical_hash() == twice.canonical_hash()
+    assert twice.applied == len(evs)
+
+
+def _claims_event(article: Envelope, claims: list[dict[str, Any]], extractor: str = "test@1") -> Envelope:
+    data = {
+        "article_id": article.data["article_id"],
+        "revision": article.data["revision"],
+        "extractor": extractor,
+        "published": article.data.get("published"),
+        "claims": claims,
+    }
+    return synthetic.derived(article, events.CLAIMS_EXTRACTED, data, extractor)
+
+
+def _event_claim(cid: str, kind: str, participants: list[str], status: str, **extra: Any) -> dict[str, Any]:
+    ev = {"kind": kind, "participants": participants, "status": status, "negated": False}
+    ev.update(extra)
+    sentence = f"Claim {cid}."
+    return {
+        "id": cid,
+        "kind": "event",
+        "asserted_by": {"kind": "outlet", "text": "outlet"},
+        "confidence": 0.8,
+        "evidence": {"start": 0, "end": 5, "sentence_start": 0, "sentence_end": len(sentence), "sentence": sentence},
+        "event": ev,
+    }
+
+
+def _count_claim(cid: str, category: str, value: int, said_by: str = "outlet") -> dict[str, Any]:
+    sentence = f"{value} {category}."
+    return {
+        "id": cid,
+        "kind": "count",
+        "asserted_by": {"kind": "source" if said_by != "outlet" else "outlet", "text": said_by},
+        "confidence": 0.8,
+        "evidence": {"start": 0, "end": 1, "sentence_start": 0, "sentence_end": len(sentence), "sentence": sentence},
+        "count": {"category": category, "value": value, "lower_bound": False},
+    }
+
+
+def test_status_moves_forward_and_history_is_kept() -> None:
+    arts = list(seed_articles().values())
+    planned = _claims_event(arts[0], [_event_claim("a", "call", ["x-one", "x-two"], "planned")])
+    held = _claims_event(arts[3], [_event_claim("b", "call", ["x-two", "x-one"], "held")])
+    for order in ([arts[0], arts[3], planned, held], [held, arts[3], planned, arts[0]]):
+        view = build(order)
+        state = view.state()
+        assert not [i for i in state["sections"]["upcoming"] if i["kind"] == "call"]
+        (call,) = [i for i in state["sections"]["held"] if i["kind"] == "call"]
+        assert call["status"] == "held"
+        assert [h["status"] for h in call["status_history"]] == ["planned", "held"]
+        assert call["sources"] == 2
+
+
+def test_conflicting_counts_list_who_said_what() -> None:
+    arts = list(seed_articles().values())
+    a = _claims_event(arts[0], [_count_claim("k1", "killed", 1)])
+    b = _claims_event(arts[1], [_count_claim("k2", "killed", 2, said_by="Ukrainian officials")])
+    state = build([*arts[:2], a, b]).state()
+    (conflict,) = [c for c in state["conflicts"] if c["about"] == "killed"]
+    by_value = {v["value"]: v["said_by"] for v in conflict["values"]}
+    assert set(by_value) == {1, 2}
+    assert by_value[2][0]["asserted_by"] == "Ukrainian officials"
+    assert by_value[1][0]["outlet"] == arts[0].data["outlet"]
+
+
+def test_different_dates_are_different_items() -> None:
+    arts = list(seed_articles().values())
+    a = _claims_event(arts[0], [_event_claim("a", "call", ["p", "q"], "planned", time={"text": "Monday", "date": "2026-05-19"})])
+    b = _claims_event(arts[1], [_event_claim("b", "call", ["p", "q"], "planned", time={"text": "Friday", "date": "2026-05-23"})])
+    c = _claims_event(arts[2], [_event_claim("c", "call", ["p", "q"], "planned")])
+    state = build([*arts[:3], a, b, c]).state()
+    calls = [i for i in state["sections"]["upcoming"] if i["kind"] == "call"]
+    # the undated mention cannot tell which call it is about: it stays on its own
+    assert sorted(i["sources"] for i in calls) == [1, 1, 1]
+
+
+def test_a_newer_claims_event_replaces_the_older_for_the_same_article() -> None:
+    arts = list(seed_articles().values())
+    old = _claims_event(arts[0], [_event_claim("a", "sanction", ["r"], "threatened")], extractor="claims@1")
+    new = _claims_event(arts[0], [_event_claim("a", "talks", ["r", "u"], "held")], extractor="claims@2")
+    for order in ([arts[0], old, new], [new, old, arts[0]]):
+        state = build(order).state()
+        assert state["sections"]["pressure"] == []
+        assert [i["kind"] for i in state["sections"]["held"]] == ["talks"]
+
+
+def test_apply_returns_the_view_and_snapshot_round_trips() -> None:
+    view = TalksView()
+    for env in seed_events():
+        assert apply(view, env) is view
+    view.refresh()
+    again = TalksView.from_snapshot(view.to_snapshot())
+    assert again.canonical_hash() == view.canonical_hash()
+    assert again.seen == view.seen
+
+
+def test_refresh_reports_changes_once() -> None:
+    view = TalksView()
+    for env in seed_events():
+        view.apply(env)
+    first = view.refresh()
+    assert first and all(c.change == "created" for c in first)
+    assert view.refresh() == []
+    ids = {c.item_id for c in first}
+    assert len(ids) == len(first)

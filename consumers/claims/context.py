@@ -173,29 +173,38 @@ class ArticleContext:
 
     def subject_of(self, verb: Any, *, max_up: int = 6) -> tuple[Any, list[Party]] | None:
         """The acting subject of a verb, climbing through coordinated, controlled and
-        subordinate clauses ("Rubio and Vance led … and met with …", "plans to speak")."""
+        subordinate clauses ("Rubio and Vance led … and met with …", "plans to speak").
+
+        A subject that names no entity is kept only if no higher clause has one that does
+        ("…, stating that …" under "Trump argued that a breakthrough would come …")."""
         tok = verb
+        fallback: tuple[Any, list[Party]] | None = None
         for _ in range(max_up):
-            for child in tok.children:
-                if child.dep_ in ("nsubj", "csubj") or (child.dep_ == "agent" and tok.tag_ == "VBN"):
-                    head = child
-                    if child.dep_ == "agent":
-                        pobj = [c for c in child.children if c.dep_ == "pobj"]
-                        if not pobj:
-                            continue
-                        head = pobj[0]
-                    parties = self.np_parties(head)
-                    if parties or child.dep_ == "nsubj":
-                        return head, parties
-            # "accused Russia of making demands": the object of the governing verb acts
-            if tok.tag_ == "VBG" and tok.dep_ == "pcomp" and tok.head.dep_ == "prep":
-                gov = tok.head.head
-                objs = [c for c in gov.children if c.dep_ == "dobj"]
-                if objs:
-                    return objs[0], self.np_parties(objs[0])
-            if tok.dep_ in ("ROOT",) or tok.head == tok:
-                return None
+            found = self._own_subject(tok)
+            if found is not None:
+                if found[1]:
+                    return found
+                if found[0].pos_ == "PRON" or found[0].lower_ in self.lex.role_nouns:
+                    return found if fallback is None else fallback
+                fallback = fallback or found
+            if tok.dep_ == "ROOT" or tok.head == tok:
+                break
             tok = tok.head
+        return fallback
+
+    def _own_subject(self, tok: Any) -> tuple[Any, list[Party]] | None:
+        for child in tok.children:
+            if child.dep_ in ("nsubj", "csubj"):
+                return child, self.np_parties(child)
+            if child.dep_ == "agent" and tok.tag_ == "VBN":
+                pobj = [c for c in child.children if c.dep_ == "pobj"]
+                if pobj:
+                    return pobj[0], self.np_parties(pobj[0])
+        # "accused Russia of making demands": the object of the governing verb acts
+        if tok.tag_ == "VBG" and tok.dep_ == "pcomp" and tok.head.dep_ == "prep":
+            objs = [c for c in tok.head.head.children if c.dep_ == "dobj"]
+            if objs:
+                return objs[0], self.np_parties(objs[0])
         return None
 
     def evidence(self, start: int, end: int) -> Evidence:

@@ -1,6 +1,273 @@
-"""Counts placeholder."""
+"""Counts: a number about something, with category, lower bound, actor, place, time and source.
+
+A number counts only when it counts a known kind of thing (people, drones, missiles, prisoners —
+``data/counts.toml``) and a verb or context gives the category. Years, times, durations,
+ordinals and percentages are not counts. Numbers that break a count down ("Two civilians were
+killed, one in A and another in B") add nothing; single victims told one by one ("a woman was
+killed … another civilian died") add up to one count.
+"""
+
 from __future__ import annotations
-from consumers.claims.context import ArticleContext
-from consumers.claims.records import Claim
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from consumers.claims.context import ArticleContext, Party
+from consumers.claims.lexicon import Category
+from consumers.claims.records import Claim, Count
+from consumers.claims.timeexpr import find_time
+
+_NOT_NUMBERS = frozenset({"DATE", "TIME", "PERCENT", "MONEY", "ORDINAL", "QUANTITY"})
+_CLOCK = re.compile(r"^\d{1,2}[:.]\d{2}$")
+_YEARLIKE = re.compile(r"^(1[89]|20|21)\d{2}$")
+_GLUED = re.compile(r"[—–](\d[\d,]*)$")
+_ARGUMENT = frozenset({"nsubj", "nsubjpass", "dobj", "pobj", "attr", "conj", "appos"})
+
+
+@dataclass(frozen=True)
+class _Found:
+    category: str
+    value: float
+    lower: bool
+    start: int
+    end: int
+    anchor: Any  # the token whose clause gives actor, place, time and source
+    noun_class: str
+    confidence: float
+
+
+def number_value(text: str, words: dict[str, int]) -> float | None:
+    """The value of a number word or figure ("1,000", "nine", "2.5"), or None."""
+    text = text.lower().replace(",", "").replace("\u202f", "")
+    if text in words:
+        return float(words[text])
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def _number_part(ctx: ArticleContext, tok: Any) -> tuple[str, int] | None:
+    """The number a token holds and its offset; a dash glued to a number ("launched—88") is
+    split here because the tokenizer keeps it in one token."""
+    if tok.like_num or tok.lower_ in ctx.lex.number_words:
+        return tok.text, tok.idx
+    m = _GLUED.search(tok.text)
+    if m:
+        return m.group(1), tok.idx + m.start(1)
+    return None
+
+
+def _is_count_number(ctx: ArticleContext, tok: Any) -> bool:
+    if _number_part(ctx, tok) is None or tok.lower_ in ("a", "an"):
+        return False
+    if tok.ent_type_ in _NOT_NUMBERS or _CLOCK.match(tok.text):
+        return False
+    if _YEARLIKE.match(tok.text) and "," not in tok.text:
+        return False
+    nxt = tok.nbor(1) if tok.i + 1 < len(tok.doc) else None
+    return not (nxt is not None and nxt.lemma_.lower() in ctx.lex.not_counted)
+
+
+def _noun_class(ctx: ArticleContext, noun: Any) -> str | None:
+    words = {noun.lemma_.lower(), noun.lower_}
+    for compound in (c for c in noun.children if c.dep_ == "compound"):
+        words.add(compound.lemma_.lower())
+    for name, nouns in ctx.lex.noun_classes.items():
+        if words & nouns:
+            return name
+    return None
+
+
+def _verbs(noun: Any) -> list[Any]:
+    """Verbs that say what happened to the counted things: participles on the noun
+    ("drones launched") and the governing verbs above it."""
+    out = [c for c in noun.children if c.dep_ in ("acl", "relcl", "amod") and c.pos_ in ("VERB", "ADJ")]
+    cur = noun
+    for _ in range(4):
+        if cur.head == cur:
+            break
+        cur = cur.head
+        if cur.pos_ in ("VERB", "AUX") or (cur.pos_ == "ADJ" and cur.dep_ in ("ROOT", "acomp")):
+            out.append(cur)
+            if cur.pos_ != "AUX":
+                break
+    return out
+
+
+def _category(ctx: ArticleContext, noun_class: str, verbs: list[Any], sent_lemmas: set[str]) -> Category | None:
+    cats = [c for c in ctx.lex.categories if c.noun_class == noun_class]
+    lemmas = {v.lemma_.lower() for v in verbs} | {v.lower_ for v in verbs}
+    for cat in cats:
+        if lemmas & cat.verbs:
+            return cat
+    for cat in cats:
+        if cat.context & sent_lemmas:
+            return cat
+    for cat in cats:
+        if cat.default:
+            return cat
+    return None
+
+
+def _lower_bound(ctx: ArticleContext, tok: Any, start: int) -> tuple[bool, int]:
+    """Whether "at least"/"more than" … precede the number, and where the phrase starts."""
+    window_start = max(0, start - 25)
+    before = ctx.doc.text[window_start:start].lower().rstrip()
+    if tok.idx != start:
+        return False, start
+    for phrase in ctx.lex.lower_bound:
+        if before.endswith(phrase) and (len(before) == len(phrase) or not before[-len(phrase) - 1].isalnum()):
+            return phrase in ctx.lex.strict_lower_bound, window_start + len(before) - len(phrase)
+    return False, start
+
+
+def _duration_count(ctx: ArticleContext, tok: Any, value: float) -> _Found | None:
+    """"a 30-day ceasefire", "30 day truce" → ceasefire_days."""
+    doc = ctx.doc
+    window = doc[tok.i + 1 : min(len(doc), tok.i + 7)]
+    for name, (units, heads) in ctx.lex.duration_units.items():
+        unit = next((t for t in window[:3] if t.lemma_.lower() in units), None)
+        if unit is None:
+            continue
+        head = next((t for t in window if t.lemma_.lower() in heads or t.lower_ in heads), None)
+        if head is not None and head.i > unit.i:
+            return _Found(name, value, False, tok.idx, head.idx + len(head.text), head, "", 0.85)
+    return None
+
+
+def _victims(ctx: ArticleContext, sent: Any, counted: set[str]) -> list[tuple[Any, str, bool]]:
+    """Single people killed/injured named with "a"/"another" ("a woman was killed")."""
+    people = ctx.lex.noun_classes.get("people", frozenset())
+    out: list[tuple[Any, str, bool]] = []
+    for tok in sent:
+        if tok.pos_ != "NOUN" or tok.tag_ != "NN" or tok.lemma_.lower() not in people:
+            continue
+        det = next((c.lower_ for c in tok.children if c.dep_ == "det"), None)
+        if det not in ("a", "an", "another"):
+            continue
+        cat = _category(ctx, "people", _verbs(tok), set())
+        if cat is None or cat.default or cat.name in counted:
+            continue
+        if not (set(v.lemma_.lower() for v in _verbs(tok)) & cat.verbs):
+            continue
+        out.append((tok, cat.name, det == "another"))
+    return out
+
+
 def extract_counts(ctx: ArticleContext) -> list[Claim]:
-    return []
+    found: list[_Found] = []
+    pending: list[tuple[Any, str, int]] = []  # single victims being added up: (token, category, sent no)
+    sents = list(ctx.doc.sents)
+    for sent_no, sent in enumerate(sents):
+        sent_lemmas = {t.lemma_.lower() for t in sent}
+        in_sentence: list[_Found] = []
+        last_class: str | None = None
+        counted_nouns: set[int] = set()
+        for tok in sent:
+            part = _number_part(ctx, tok)
+            value = number_value(part[0], ctx.lex.number_words) if part is not None else None
+            if part is None or value is None:
+                continue
+            duration = _duration_count(ctx, tok, value)
+            if duration is not None:
+                in_sentence.append(duration)
+                continue
+            if not _is_count_number(ctx, tok):
+                continue
+            noun = tok.head if tok.dep_ in ("nummod", "quantmod") else None
+            if noun is not None and noun.pos_ == "NUM":
+                continue  # "two hundred": the outer number carries it
+            noun_class = _noun_class(ctx, noun) if noun is not None else None
+            anaphoric = noun is None or noun.lower_ in ctx.lex.anaphoric_nouns
+            if noun_class is None and anaphoric:
+                if noun is None and in_sentence and tok.dep_ not in ("nsubj", "nsubjpass", "dobj"):
+                    continue  # "one in Kyiv and another in …" breaks down a count already made
+                noun_class = last_class
+            if noun_class is None:
+                continue
+            anchor = noun if noun is not None else tok
+            if anchor.i in counted_nouns:
+                continue
+            cat = _category(ctx, noun_class, _verbs(anchor), sent_lemmas)
+            if cat is None:
+                continue
+            lower, start = _lower_bound(ctx, tok, part[1])
+            end = max(part[1] + len(part[0]), anchor.idx + len(anchor.text))
+            conf = 0.85 if not anaphoric else 0.7
+            in_sentence.append(_Found(cat.name, value, lower, start, end, anchor, noun_class, conf))
+            counted_nouns.add(anchor.i)
+            last_class = noun_class
+        found.extend(in_sentence)
+        for tok, category, is_another in _victims(ctx, sent, {f.category for f in in_sentence}):
+            if is_another and pending and pending[-1][1] == category and sent_no - pending[-1][2] <= 2:
+                pending.append((tok, category, sent_no))
+            elif not is_another:
+                found.extend(_flush(pending))
+                pending = [(tok, category, sent_no)]
+        if pending and sent_no - pending[-1][2] > 2:
+            found.extend(_flush(pending))
+            pending = []
+    found.extend(_flush(pending))
+    return [_claim(ctx, f) for f in _dedupe(found)]
+
+
+def _flush(pending: list[tuple[Any, str, int]]) -> list[_Found]:
+    if not pending:
+        return []
+    first, last = pending[0][0], pending[-1][0]
+    start = first.left_edge.idx
+    return [_Found(pending[0][1], float(len(pending)), False, start, last.idx + len(last.text), first, "people", 0.6)]
+
+
+def _dedupe(found: list[_Found]) -> list[_Found]:
+    seen: set[tuple[str, float, int]] = set()
+    out: list[_Found] = []
+    for f in sorted(found, key=lambda f: f.start):
+        key = (f.category, f.value, f.anchor.sent.start)
+        if key not in seen:
+            seen.add(key)
+            out.append(f)
+    return out
+
+
+def _place(ctx: ArticleContext, tokens: list[Any]) -> Party | None:
+    for tok in tokens:
+        for child in tok.children:
+            if child.dep_ != "prep" or child.lower_ not in ("in", "at", "near", "on", "across", "over"):
+                continue
+            for pobj in (c for c in child.children if c.dep_ == "pobj"):
+                parties = [p for p in ctx.np_parties(pobj, resolve=False) if p.type in ("GPE", "LOC", "FAC")]
+                if parties:
+                    return parties[-1]
+    return None
+
+
+def _claim(ctx: ArticleContext, f: _Found) -> Claim:
+    verbs = _verbs(f.anchor)
+    actor: Party | None = None
+    for verb in verbs:
+        if verb.pos_ != "VERB":
+            continue
+        subj = ctx.subject_of(verb, max_up=3)
+        if subj is not None and subj[1] and subj[0].i != f.anchor.i:
+            actor = subj[1][0]
+            break
+    place = _place(ctx, [f.anchor, *verbs])
+    when = find_time(f.anchor.sent, [f.anchor, *verbs], ctx.published, ctx.lex)
+    return Claim(
+        kind="count",
+        asserted_by=ctx.attribution(verbs[0] if verbs else f.anchor),
+        confidence=f.confidence,
+        evidence=ctx.evidence(f.start, f.end),
+        count=Count(
+            category=f.category,
+            value=f.value,
+            lower_bound=f.lower,
+            text=ctx.doc.text[f.start : f.end],
+            actor=actor.id if actor else None,
+            place=place.id if place else None,
+            time=when.text if when else None,
+        ),
+    )

@@ -1,6 +1,296 @@
-"""Events placeholder."""
+"""Events: calls, meetings, talks, agreements, proposals, offers, demands, sanctions, strikes and
+captures, with participants, place, time and a status from tense and modality.
+
+Triggers (nouns and verbs) come from ``data/events.toml``; the dependency parse gives the
+parties (subject, "with"/"between" objects, possessors, nationality adjectives), the place
+("in"/"at"), the time, and the status cues on the path from the trigger up to its clause.
+An event that names no party takes them from the previous event of its group ("the talks").
+"""
+
 from __future__ import annotations
-from consumers.claims.context import ArticleContext
-from consumers.claims.records import Claim
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+from consumers.claims.context import STATE_TYPES, ArticleContext, Party, unique
+from consumers.claims.records import Claim, Event, TimeExpr
+from consumers.claims.timeexpr import find_time
+
+DIPLOMACY = frozenset({"call", "meeting", "talks", "agreement"})
+PROPOSING = frozenset({"proposal", "offer", "demand", "agreement"})
+THREAT_KINDS = frozenset({"sanction", "strike", "capture"})
+PARTY_PREPS = frozenset({"with", "between", "among", "by"})
+PLACE_PREPS = frozenset({"in", "at"})
+OBJECT_DEPS = frozenset({"dobj", "xcomp", "ccomp", "pobj", "prep", "acl", "relcl", "pcomp"})
+
+
+@dataclass(frozen=True)
+class _Found:
+    trigger: Any
+    kind: str
+    parties: tuple[Party, ...]
+    status: str
+    negated: bool
+    place: Party | None
+    time: TimeExpr | None
+    object: str | None
+    object_span: tuple[int, int] | None  # token range the object covers (nested triggers in it are consumed)
+    start: int
+    end: int
+    inherited: bool = False
+
+
+def _trigger_kind(ctx: ArticleContext, tok: Any) -> str | None:
+    lemma, low = tok.lemma_.lower(), tok.lower_
+    lex = ctx.lex
+    if tok.pos_ in ("NOUN", "PROPN"):
+        kind = lex.event_nouns.get(lemma) or lex.event_nouns.get(low)
+        if kind is None:
+            return None
+        preps = {c.lower_ for c in tok.children if c.dep_ == "prep"}
+        for prep, other in lex.prep_kind.get(lemma, {}).items():
+            if prep in preps:
+                return other
+        needed = lex.needs_prep.get(lemma)
+        if needed is not None and not (preps & needed):
+            return None
+        return kind
+    if tok.pos_ == "VERB":
+        kind = lex.event_verbs.get(lemma)
+        if kind is None:
+            return None
+        needed = lex.needs_prep.get(lemma)
+        if needed is not None:
+            kids = {c.lower_ for c in tok.children} | {c.lemma_.lower() for c in tok.children}
+            if not kids & needed:
+                return None
+        return kind
+    return None
+
+
+def _governing_verb(tok: Any) -> Any | None:
+    cur = tok
+    for _ in range(4):
+        if cur.head == cur or cur.dep_ in ("nsubj", "nsubjpass"):
+            return None
+        cur = cur.head
+        if cur.pos_ in ("VERB", "AUX"):
+            return cur
+    return None
+
+
+def _noun_parties(ctx: ArticleContext, tok: Any, kind: str) -> tuple[list[Party], Party | None]:
+    parties: list[Party] = []
+    place: Party | None = None
+    for child in tok.children:
+        if child.dep_ in ("poss", "amod", "nmod") or (child.dep_ == "compound" and child.pos_ == "PROPN"):
+            found = ctx.np_parties(child, resolve=child.dep_ == "poss")
+            for p in found:
+                if child.dep_ == "compound" and p.type in ("GPE", "LOC", "FAC") and kind in DIPLOMACY:
+                    place = place or p
+                else:
+                    parties.append(p)
+        elif child.dep_ == "prep" and child.lower_ in PARTY_PREPS:
+            for pobj in (c for c in child.children if c.dep_ == "pobj"):
+                parties.extend(ctx.np_parties(pobj))
+        elif child.dep_ == "appos":
+            inner, _ = _noun_parties(ctx, child, kind)
+            parties.extend(inner)
+    return parties, place
+
+
+def _place(ctx: ArticleContext, tokens: list[Any]) -> Party | None:
+    for tok in tokens:
+        for child in tok.children:
+            if child.dep_ == "prep" and child.lower_ in PLACE_PREPS:
+                for pobj in (c for c in child.children if c.dep_ == "pobj"):
+                    found = [p for p in ctx.np_parties(pobj, resolve=False) if p.type in ("GPE", "LOC", "FAC", "ORG")]
+                    if found:
+                        return found[-1]
+    return None
+
+
+def _path(tok: Any, steps: int = 5) -> list[Any]:
+    out = [tok]
+    cur = tok
+    for _ in range(steps):
+        if cur.head == cur:
+            break
+        cur = cur.head
+        out.append(cur)
+        if cur.dep_ == "ROOT":
+            break
+    return out
+
+
+def _status(ctx: ArticleContext, tok: Any, kind: str, verb: Any | None) -> str:
+    lex = ctx.lex
+    cues: set[str] = set()
+    path = _path(tok)
+    # only climb above a reporting verb's complement when the trigger is the reported thing
+    for node in path:
+        words = [node] + [c for c in node.children if c.dep_ in ("aux", "amod", "acomp", "neg", "auxpass", "advmod")]
+        for w in words:
+            status = lex.status_cues.get(w.lemma_.lower()) or lex.status_cues.get(w.lower_)
+            if status is not None and not (w is tok and status == "held" and tok.pos_ != "VERB"):
+                cues.add(status)
+        if node is not tok and node.lemma_.lower() in lex.speech_verbs and node.lemma_.lower() not in lex.status_cues:
+            break
+    if "threatened" in cues and kind not in THREAT_KINDS:
+        cues.discard("threatened")
+        cues.add("proposed")
+    chosen = next((s for s in lex.precedence if s in cues), None)
+    if chosen is None:
+        anchor = tok if tok.pos_ == "VERB" else verb
+        if anchor is not None and anchor.tag_ in ("VBD", "VBN"):
+            chosen = "held"
+        else:
+            chosen = "held" if kind in THREAT_KINDS else "planned"
+    if kind in ("proposal", "offer", "demand") and chosen in ("held", "planned", "agreed"):
+        return "proposed"
+    if kind == "agreement" and chosen in ("held", "planned"):
+        return "agreed" if chosen == "held" else chosen
+    return chosen
+
+
+def _negated(ctx: ArticleContext, tok: Any, verb: Any | None) -> bool:
+    lex = ctx.lex
+    if any(c.dep_ in ("det", "neg") and c.lower_ in lex.negation_dets for c in tok.children):
+        return True
+    if any(c.dep_ == "neg" for c in tok.children) and tok.pos_ == "VERB":
+        return True
+    head = tok.head
+    if tok.dep_ == "pobj" and head.lower_ in lex.negation_preps:
+        return True
+    if tok.pos_ == "VERB":
+        for c in tok.children:
+            if c.dep_ in ("nsubjpass", "dobj") and any(d.lower_ in lex.negation_dets for d in c.children):
+                return True
+    if verb is not None and tok.dep_ in ("dobj", "nsubjpass", "attr") and any(c.dep_ == "neg" for c in verb.children):
+        return True
+    return False
+
+
+def _object(ctx: ArticleContext, tok: Any, kind: str) -> tuple[str | None, tuple[int, int] | None]:
+    if kind not in PROPOSING and kind != "capture":
+        return None, None
+    for child in tok.children:
+        if child.dep_ in OBJECT_DEPS and child.dep_ != "prep" or (
+            child.dep_ == "prep" and child.lower_ in ("for", "to", "on", "of")
+        ):
+            span = ctx.doc[child.left_edge.i : child.right_edge.i + 1]
+            if child.dep_ == "prep":
+                span = ctx.doc[child.i + 1 : child.right_edge.i + 1] if len(span) > 1 else span
+            if len(span) == 0:
+                continue
+            text = span.text if len(span.text) <= 160 else span.text[:157] + "…"
+            return text, (span.start, span.end)
+    return None, None
+
+
+def _find(ctx: ArticleContext, tok: Any) -> _Found | None:
+    kind = _trigger_kind(ctx, tok)
+    if kind is None:
+        return None
+    lex = ctx.lex
+    parties: list[Party] = []
+    place: Party | None = None
+    verb: Any | None
+    if tok.pos_ == "VERB":
+        verb = tok
+        subj = ctx.subject_of(tok)
+        if subj is not None:
+            parties.extend(subj[1])
+        for child in tok.children:
+            if child.dep_ == "dobj" and kind in ("meeting", "call"):
+                parties.extend(ctx.np_parties(child))
+            elif child.dep_ == "prep" and child.lower_ in PARTY_PREPS:
+                for pobj in (c for c in child.children if c.dep_ == "pobj"):
+                    parties.extend(ctx.np_parties(pobj))
+    else:
+        own, place = _noun_parties(ctx, tok, kind)
+        parties.extend(own)
+        verb = _governing_verb(tok)
+        if verb is not None and tok.dep_ not in ("nsubj", "nsubjpass"):
+            vlemma = verb.lemma_.lower()
+            agentive = vlemma in lex.strike_agent_verbs if kind == "strike" else vlemma not in lex.commentary_verbs
+            if agentive:
+                subj = ctx.subject_of(verb, max_up=3)
+                if subj is not None:
+                    parties.extend(subj[1])
+    if kind == "strike":
+        parties = [p for p in parties if p.type in STATE_TYPES or p.type == "ORG"]
+    place = place or _place(ctx, [tok] + ([verb] if verb is not None else []))
+    if place is not None:
+        parties = [p for p in parties if p.id != place.id] if kind in DIPLOMACY else parties
+    status = _status(ctx, tok, kind, verb)
+    anchors = [tok] + ([verb] if verb is not None else [])
+    when = find_time(tok.sent, anchors, ctx.published, ctx.lex, future=status == "planned")
+    if when is not None and when.date and ctx.published is not None and len(when.date) == 10:
+        if when.date > ctx.published.isoformat() and status in ("held", "agreed"):
+            status = "planned"
+    obj, obj_span = _object(ctx, tok, kind)
+    left = min([tok.i] + [c.left_edge.i for c in tok.children if c.dep_ in ("compound", "amod", "poss") and c.i < tok.i])
+    start = ctx.doc[left].idx
+    return _Found(
+        tok, kind, tuple(unique(parties)), status, _negated(ctx, tok, verb), place, when, obj, obj_span,
+        start, tok.idx + len(tok.text),
+    )
+
+
 def extract_events(ctx: ArticleContext) -> list[Claim]:
-    return []
+    found: list[_Found] = []
+    for sent in ctx.doc.sents:
+        in_sent = [f for f in (_find(ctx, tok) for tok in sent) if f is not None]
+        # a meeting inside a proposal/offer/demand is what is proposed, not an event of its own
+        spans = [f.object_span for f in in_sent if f.object_span is not None]
+        in_sent = [
+            f for f in in_sent if not any(s <= f.trigger.i < e for s, e in spans if f.kind not in PROPOSING)
+        ]
+        found.extend(in_sent)
+    found = _inherit(ctx, found)
+    claims: list[Claim] = []
+    seen: set[tuple[str, frozenset[str], int]] = set()
+    for f in found:
+        if not f.parties:
+            continue
+        kind = f.kind
+        if kind == "meeting" and all(p.type in STATE_TYPES for p in f.parties) and len(f.parties) > 1:
+            kind = "talks"
+        key = (kind, frozenset(p.id for p in f.parties), f.trigger.sent.start)
+        if key in seen:
+            continue
+        seen.add(key)
+        claims.append(
+            Claim(
+                kind="event",
+                asserted_by=ctx.attribution(f.trigger),
+                confidence=0.5 if f.inherited else 0.7,
+                evidence=ctx.evidence(f.start, f.end),
+                event=Event(
+                    kind=kind,
+                    participants=tuple(p.id for p in f.parties),
+                    status=f.status,
+                    place=f.place.id if f.place else None,
+                    time=f.time,
+                    object=f.object,
+                    negated=f.negated,
+                ),
+            )
+        )
+    return claims
+
+
+def _inherit(ctx: ArticleContext, found: list[_Found]) -> list[_Found]:
+    """Events naming no party take them from the previous event of their group."""
+    out: list[_Found] = []
+    last: dict[str, _Found] = {}
+    for f in sorted(found, key=lambda f: f.start):
+        group = ctx.lex.groups.get(f.kind)
+        if not f.parties and group is not None and group in last:
+            prev = last[group]
+            f = replace(f, parties=prev.parties, place=f.place or prev.place, inherited=True)
+        if f.parties and group is not None and not f.negated:
+            last[group] = f
+        out.append(f)
+    return out

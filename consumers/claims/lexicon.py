@@ -50,6 +50,9 @@ class Lexicon:
     needs_prep: dict[str, frozenset[str]]
     strike_modifiers: frozenset[str]
     prep_kind: dict[str, dict[str, str]]
+    strike_agent_verbs: frozenset[str]
+    commentary_verbs: frozenset[str]
+    groups: dict[str, str]
     precedence: tuple[str, ...]
     status_cues: dict[str, str]
     negation_dets: frozenset[str]
@@ -105,6 +108,9 @@ class Lexicon:
             event_verbs=event_verbs,
             needs_prep={k: frozenset(v) for k, v in ev["needs_prep"].items()},
             strike_modifiers=frozenset(ev["strike_modifiers"]),
+            strike_agent_verbs=frozenset(ev["strike_agent_verbs"]),
+            commentary_verbs=frozenset(ev["commentary_verbs"]),
+            groups={k: g for g, kinds in ev["groups"].items() for k in kinds},
             prep_kind={k: dict(v) for k, v in ev.get("prep_kind", {}).items()},
             precedence=precedence,
             status_cues=status_cues,

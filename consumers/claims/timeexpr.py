@@ -1,0 +1,97 @@
+"""Time expressions as written, normalized against the article's publication date.
+
+"on Monday" in an article of Sunday 2025-05-18 is 2025-05-19 when the event lies ahead and the
+Monday before when it is past; "Friday's talks" is the Friday before; "last week" is an ISO week
+(``2025-W20``); "overnight" and "today" are the publication date. Unknown → ``date: None``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import date, timedelta
+from typing import Any
+
+from consumers.claims.lexicon import Lexicon
+from consumers.claims.records import TimeExpr
+
+_DURATION_UNITS = frozenset({"year", "month", "week", "day", "hour", "minute", "decade"})
+_DAY_NUM = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)?\b")
+_YEAR = re.compile(r"\b(19|20)\d{2}\b")
+_ISO = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+
+
+def _iso_week(d: date) -> str:
+    year, week, _ = d.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def normalize(text: str, published: date | None, lex: Lexicon, *, future: bool = False) -> str | None:
+    """ISO date (or ISO week / year-month) of a time expression, or None if it has none."""
+    low = text.lower().replace("’", "'")
+    m = _ISO.search(low)
+    if m:
+        return m.group(0)
+    if published is None:
+        return None
+    for phrase, offset in sorted(lex.relative_days.items(), key=lambda kv: -len(kv[0])):
+        if re.search(rf"\b{re.escape(phrase)}\b", low):
+            return (published + timedelta(days=offset)).isoformat()
+    for phrase, offset in lex.relative_weeks.items():
+        if phrase in low:
+            return _iso_week(published + timedelta(weeks=offset))
+    for i, name in enumerate(lex.weekdays):
+        if re.search(rf"\b{name}\b", low):
+            delta = (i - published.weekday()) % 7
+            if "next" in low:
+                delta = delta or 7
+            elif "last" in low or "'s" in low or not future:
+                delta = delta - 7 if delta else (-7 if "last" in low else 0)
+            return (published + timedelta(days=delta)).isoformat()
+    for i, name in enumerate(lex.months):
+        if re.search(rf"\b{name}\b", low):
+            year_m = _YEAR.search(low)
+            year = int(year_m.group(0)) if year_m else published.year
+            if not year_m and not future and i + 1 > published.month:
+                year -= 1
+            if not year_m and future and i + 1 < published.month:
+                year += 1
+            day_m = _DAY_NUM.search(low.replace(year_m.group(0), "") if year_m else low)
+            if day_m and 1 <= int(day_m.group(1)) <= 31:
+                try:
+                    return date(year, i + 1, int(day_m.group(1))).isoformat()
+                except ValueError:
+                    return None
+            return f"{year:04d}-{i + 1:02d}"
+    return None
+
+
+def is_duration(span: Any) -> bool:
+    """"three years", "a day", "for two weeks": a length of time, not a point in time."""
+    lemmas = {t.lemma_.lower() for t in span}
+    has_number = any(t.like_num or t.lower_ in ("a", "an") for t in span)
+    return bool(lemmas & _DURATION_UNITS) and has_number
+
+
+def time_candidates(sent: Any, lex: Lexicon) -> list[Any]:
+    """DATE/TIME entities and relative day words of a sentence (durations left out)."""
+    out = [e for e in sent.ents if e.label_ in ("DATE", "TIME") and not is_duration(e)]
+    taken = {t.i for e in out for t in e}
+    for tok in sent:
+        if tok.i in taken:
+            continue
+        if tok.lower_ in lex.relative_days or tok.lower_ in lex.weekdays:
+            out.append(sent.doc[tok.i : tok.i + 1])
+    return out
+
+
+def find_time(
+    sent: Any, anchors: Sequence[Any], published: date | None, lex: Lexicon, *, future: bool = False
+) -> TimeExpr | None:
+    """The time expression of the sentence nearest to the anchor tokens."""
+    cands = time_candidates(sent, lex)
+    if not cands or not anchors:
+        return None
+    best = min(cands, key=lambda s: min(abs(s.root.i - a.i) for a in anchors))
+    text = best.text
+    return TimeExpr(text, normalize(text, published, lex, future=future))

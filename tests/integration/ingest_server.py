@@ -175,7 +175,9 @@ class _Handler(BaseHTTPRequestHandler):
                 self.send_error(404)
                 return
             headers = corpus_headers(row)
-            ctype = headers.pop("content-type", None)
+            # feedparser's suite read the non-HTTP files from disk; application/xml without a charset
+            # is the HTTP type that defers to the document's own BOM and XML declaration the same way.
+            ctype = headers.pop("content-type", "application/xml")
             self._send((FEEDS_DIR / name).read_bytes(), ctype, {k.title(): v for k, v in headers.items()})
         elif path.startswith(("/corpus/pages/", "/copy/")):
             name = path.rsplit("/", 1)[1]

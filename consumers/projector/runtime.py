@@ -96,7 +96,7 @@ class ViewMetrics:
 # the shared state between the Kafka thread and HTTP
 
 
-@dataclass
+@dataclass(eq=False)
 class Subscriber:
     loop: asyncio.AbstractEventLoop
     queue: asyncio.Queue[bytes]

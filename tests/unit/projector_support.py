@@ -39,8 +39,13 @@ def seed_events() -> tuple[Envelope, ...]:
     return tuple(gold_events(seed_articles(), gold()))
 
 
-def find(state: dict[str, Any], section: str, kind: str | None = None, participants: set[str] | None = None,
-         object_has: str | None = None) -> list[dict[str, Any]]:
+def find(
+    state: dict[str, Any],
+    section: str,
+    kind: str | None = None,
+    participants: set[str] | None = None,
+    object_has: str | None = None,
+) -> list[dict[str, Any]]:
     """Items of a section matching the gold description (participants: a superset matches)."""
     out = []
     for item in state["sections"].get(section, []):

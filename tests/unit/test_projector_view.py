@@ -117,8 +117,12 @@ def test_conflicting_counts_list_who_said_what() -> None:
 
 def test_different_dates_are_different_items() -> None:
     arts = list(seed_articles().values())
-    a = _claims_event(arts[0], [_event_claim("a", "call", ["p", "q"], "planned", time={"text": "Monday", "date": "2026-05-19"})])
-    b = _claims_event(arts[1], [_event_claim("b", "call", ["p", "q"], "planned", time={"text": "Friday", "date": "2026-05-23"})])
+    a = _claims_event(
+        arts[0], [_event_claim("a", "call", ["p", "q"], "planned", time={"text": "Monday", "date": "2026-05-19"})]
+    )
+    b = _claims_event(
+        arts[1], [_event_claim("b", "call", ["p", "q"], "planned", time={"text": "Friday", "date": "2026-05-23"})]
+    )
     c = _claims_event(arts[2], [_event_claim("c", "call", ["p", "q"], "planned")])
     state = build([*arts[:3], a, b, c]).state()
     calls = [i for i in state["sections"]["upcoming"] if i["kind"] == "call"]

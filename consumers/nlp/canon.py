@@ -373,12 +373,12 @@ def _split_model_span(doc: Any, start: int, end: int, label: str, gaz: Gazetteer
     return parts
 
 
-def _candidates(doc: Any, gaz: Gazetteer) -> list[_Cand]:
+def _candidates(doc: Any, text: str, gaz: Gazetteer) -> list[_Cand]:
     cands: list[_Cand] = []
     for ent in doc.ents:
         if ent.label_ in _CANDIDATE_LABELS:
             cands.extend(_split_model_span(doc, ent.start, ent.end, ent.label_, gaz))
-    for m in gaz.forms_re.finditer(doc.text):
+    for m in gaz.forms_re.finditer(text):
         span = doc.char_span(m.start(), m.end(), alignment_mode="strict")
         if span is not None:
             k = gaz.lookup(m.group(0))
@@ -714,7 +714,7 @@ def resolve_entities(doc: Any, gazetteer: Gazetteer | None = None) -> ArticleEnt
     titles = _Titles(text, gaz)
     lines = _Lines(text)
     normalized: list[_Cand] = []
-    for c in _candidates(doc, gaz):
+    for c in _candidates(doc, text, gaz):
         n = _normalize(doc, c, gaz, titles, lines)
         if n is None:
             continue
@@ -744,16 +744,16 @@ def resolve_entities(doc: Any, gazetteer: Gazetteer | None = None) -> ArticleEnt
         if c.label not in KEPT_LABELS and c.known is None and gaz.lookup(surface) is None:
             continue
         kept.append(c)
-    _places_by_context(doc, kept)
+    _places_by_context(doc, text, kept)
     groups = _resolve_partial_names(_group(doc, kept, gaz), gaz)
-    _complete_mentions(doc, groups, gaz)
+    _complete_mentions(doc, text, groups, gaz)
     return _build(doc, groups)
 
 
 _LOCATIVE = frozenset({"in", "near", "outside", "across", "around"})
 
 
-def _places_by_context(doc: Any, kept: list[_Cand]) -> None:
+def _places_by_context(doc: Any, text: str, kept: list[_Cand]) -> None:
     """A "person" the model sees in a place's position is a place: "strikes in Khan Younis and Rafah".
 
     Only for names that are not part of a person's name in the same article ("confidence in Musk"
@@ -785,7 +785,7 @@ def _places_by_context(doc: Any, kept: list[_Cand]) -> None:
             ):
                 continue  # "Rubio" elsewhere: "Marco Rubio" is a person named by surname
             root = doc[c.start : c.end].root
-            same_line = "\n" not in doc.text[min(root.head.idx, root.idx) : max(root.head.idx, root.idx)]
+            same_line = "\n" not in text[min(root.head.idx, root.idx) : max(root.head.idx, root.idx)]
             located = root.dep_ == "pobj" and root.head.lower_ in _LOCATIVE and same_line
             listed = root.dep_ == "conj" and label_at.get(root.head.i) in ("GPE", "LOC")
             if located or listed:
@@ -808,7 +808,7 @@ def _surname_form(name: str) -> str | None:
     return tail if len(tail) >= 3 and tail[:1].isupper() and not _ROMAN.match(tail) else None
 
 
-def _complete_mentions(doc: Any, groups: list[_Group], gaz: Gazetteer) -> None:
+def _complete_mentions(doc: Any, text: str, groups: list[_Group], gaz: Gazetteer) -> None:
     """Find the mentions the model missed: the article's own forms of its entities, and the
     surnames of its people, wherever they occur as a whole name (not inside a longer one)."""
     forms: dict[str, _Group | None] = {}
@@ -854,7 +854,7 @@ def _complete_mentions(doc: Any, groups: list[_Group], gaz: Gazetteer) -> None:
         g.items.append((_Cand(start, end, g.items[0][0].label, "complete", g.known), text))
         taken.update(range(start, end))
 
-    for m in pattern.finditer(doc.text):
+    for m in pattern.finditer(text):
         span = doc.char_span(m.start(), m.end(), alignment_mode="strict")
         if span is None or any(i in taken for i in range(span.start, span.end)):
             continue

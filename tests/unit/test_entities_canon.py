@@ -52,7 +52,7 @@ def test_spelling_variants_titles_and_possessives_fold_to_one_id(nlp: Any) -> No
 
 def test_bare_surname_resolves_to_the_full_name_of_the_same_article(nlp: Any) -> None:
     text = (
-        "Analysts at the bank cut their forecast. \"This is a setback,\" said Adam Jonas, an analyst. "
+        'Analysts at the bank cut their forecast. "This is a setback," said Adam Jonas, an analyst. '
         "Jonas added that rivals were moving faster. Jonas did not give a date."
     )
     found = entities(nlp, text)

@@ -95,9 +95,12 @@ class ArticleContext:
             if p is not None and p.id not in seen:
                 seen.add(p.id)
                 out.append(p)
+            person = p is not None and p.type == "PERSON"
             for child in tok.children:
                 if child.dep_ not in NP_LINKS or child.dep_ in skip:
                     continue
+                if person and child.dep_ in ("compound", "amod", "nmod"):
+                    continue  # "Russian President Vladimir Putin" names Putin, not Russia
                 if child.dep_ == "prep" and child.lower_ not in NP_PREPS:
                     continue
                 visit(child, depth + 1)
@@ -171,7 +174,7 @@ class ArticleContext:
 
     # ---------------------------------------------------------------- syntax
 
-    def subject_of(self, verb: Any, *, max_up: int = 6) -> tuple[Any, list[Party]] | None:
+    def subject_of(self, verb: Any, *, max_up: int = 6, strict: bool = False) -> tuple[Any, list[Party]] | None:
         """The acting subject of a verb, climbing through coordinated, controlled and
         subordinate clauses ("Rubio and Vance led … and met with …", "plans to speak").
 
@@ -182,7 +185,7 @@ class ArticleContext:
         for _ in range(max_up):
             found = self._own_subject(tok)
             if found is not None:
-                if found[1]:
+                if found[1] or strict:
                     return found
                 if found[0].pos_ == "PRON" or found[0].lower_ in self.lex.role_nouns:
                     return found if fallback is None else fallback
@@ -193,9 +196,15 @@ class ArticleContext:
         return fallback
 
     def _own_subject(self, tok: Any) -> tuple[Any, list[Party]] | None:
+        raising = any(c.dep_ == "xcomp" for c in tok.children)
         for child in tok.children:
-            if child.dep_ in ("nsubj", "csubj"):
+            if child.dep_ in ("nsubj", "csubj") or (child.dep_ == "nsubjpass" and raising):
                 return child, self.np_parties(child)
+        # "urged the allies to impose …": the object of the governing verb acts
+        if tok.dep_ == "xcomp":
+            objs = [c for c in tok.head.children if c.dep_ == "dobj"]
+            if objs:
+                return objs[0], self.np_parties(objs[0])
             if child.dep_ == "agent" and tok.tag_ == "VBN":
                 pobj = [c for c in child.children if c.dep_ == "pobj"]
                 if pobj:

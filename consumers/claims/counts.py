@@ -126,9 +126,11 @@ def _lower_bound(ctx: ArticleContext, tok: Any, start: int) -> tuple[bool, int]:
 def _duration_count(ctx: ArticleContext, tok: Any, value: float) -> _Found | None:
     """"a 30-day ceasefire", "30 day truce" → ceasefire_days."""
     doc = ctx.doc
+    if not tok.like_num:
+        return None
     window = doc[tok.i + 1 : min(len(doc), tok.i + 7)]
     for name, (units, heads) in ctx.lex.duration_units.items():
-        unit = next((t for t in window[:3] if t.lemma_.lower() in units), None)
+        unit = next((t for t in window[:2] if t.lemma_.lower() in units), None)
         if unit is None:
             continue
         head = next((t for t in window if t.lemma_.lower() in heads or t.lower_ in heads), None)

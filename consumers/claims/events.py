@@ -19,6 +19,9 @@ from consumers.claims.timeexpr import find_time
 DIPLOMACY = frozenset({"call", "meeting", "talks", "agreement"})
 PROPOSING = frozenset({"proposal", "offer", "demand", "agreement"})
 THREAT_KINDS = frozenset({"sanction", "strike", "capture"})
+REPORTED_KINDS = frozenset({"sanction"})
+REFERRING_DETS = frozenset({"the", "this", "that", "these", "those", "their", "his", "her", "its", "our", "such"})
+TWO_SIDED = frozenset({"call", "meeting", "talks", "agreement"})
 PARTY_PREPS = frozenset({"with", "between", "among", "by"})
 PLACE_PREPS = frozenset({"in", "at"})
 OBJECT_DEPS = frozenset({"dobj", "xcomp", "ccomp", "pobj", "prep", "acl", "relcl", "pcomp"})
@@ -38,6 +41,7 @@ class _Found:
     start: int
     end: int
     inherited: bool = False
+    refers_back: bool = True
 
 
 def _trigger_kind(ctx: ArticleContext, tok: Any) -> str | None:
@@ -132,7 +136,7 @@ def _status(ctx: ArticleContext, tok: Any, kind: str, verb: Any | None) -> str:
         words = [node] + [c for c in node.children if c.dep_ in ("aux", "amod", "acomp", "neg", "auxpass", "advmod")]
         for w in words:
             status = lex.status_cues.get(w.lemma_.lower()) or lex.status_cues.get(w.lower_)
-            if status is not None and not (w is tok and status == "held" and tok.pos_ != "VERB"):
+            if status is not None and not (w is tok and tok.pos_ != "VERB"):
                 cues.add(status)
         if node is not tok and node.lemma_.lower() in lex.speech_verbs and node.lemma_.lower() not in lex.status_cues:
             break
@@ -188,9 +192,29 @@ def _object(ctx: ArticleContext, tok: Any, kind: str) -> tuple[str | None, tuple
     return None, None
 
 
+def _refers_back(tok: Any) -> bool:
+    """"the talks", "Friday's talks", "their meeting": a mention of an event told before."""
+    if tok.pos_ == "VERB":
+        return True
+    return any(
+        (c.dep_ in ("det", "poss") and c.lower_ in REFERRING_DETS) or (c.dep_ == "poss" and c.pos_ == "PROPN")
+        or (c.dep_ == "compound" and c.pos_ == "PROPN")
+        for c in tok.children
+    )
+
+
+def _is_sanction_act(ctx: ArticleContext, tok: Any) -> bool:
+    if tok.pos_ == "VERB":
+        return True
+    near = [tok.head, tok.head.head] + [c for c in tok.children if c.dep_ in ("acl", "relcl")]
+    return any(n.lemma_.lower() in ctx.lex.sanction_heads for n in near)
+
+
 def _find(ctx: ArticleContext, tok: Any) -> _Found | None:
     kind = _trigger_kind(ctx, tok)
     if kind is None:
+        return None
+    if kind == "sanction" and not _is_sanction_act(ctx, tok):
         return None
     lex = ctx.lex
     parties: list[Party] = []
@@ -215,7 +239,15 @@ def _find(ctx: ArticleContext, tok: Any) -> _Found | None:
             vlemma = verb.lemma_.lower()
             agentive = vlemma in lex.strike_agent_verbs if kind == "strike" else vlemma not in lex.commentary_verbs
             if agentive:
-                subj = ctx.subject_of(verb, max_up=3)
+                subj = ctx.subject_of(verb, max_up=3, strict=True)
+                # "the talks ended with an agreement": parties come from the talks, not "Istanbul"
+                if subj is not None and _trigger_kind(ctx, subj[0]) is None:
+                    parties.extend(subj[1])
+        if not parties and kind in REPORTED_KINDS:
+            # "the leaders warned that further sanctions could follow": the warners
+            speech = next((a for a in tok.ancestors if a.lemma_.lower() in lex.speech_verbs), None)
+            if speech is not None:
+                subj = ctx.subject_of(speech, max_up=3)
                 if subj is not None:
                     parties.extend(subj[1])
     if kind == "strike":
@@ -234,7 +266,7 @@ def _find(ctx: ArticleContext, tok: Any) -> _Found | None:
     start = ctx.doc[left].idx
     return _Found(
         tok, kind, tuple(unique(parties)), status, _negated(ctx, tok, verb), place, when, obj, obj_span,
-        start, tok.idx + len(tok.text),
+        start, tok.idx + len(tok.text), False, _refers_back(tok),
     )
 
 
@@ -287,9 +319,15 @@ def _inherit(ctx: ArticleContext, found: list[_Found]) -> list[_Found]:
     last: dict[str, _Found] = {}
     for f in sorted(found, key=lambda f: f.start):
         group = ctx.lex.groups.get(f.kind)
-        if not f.parties and group is not None and group in last:
+        incomplete = not f.parties or (f.kind in TWO_SIDED and len(f.parties) < 2)
+        if incomplete and f.refers_back and group is not None and group in last:
             prev = last[group]
-            f = replace(f, parties=prev.parties, place=f.place or prev.place, inherited=True)
+            own = {p.id for p in f.parties}
+            if not own or own & {p.id for p in prev.parties}:
+                merged = tuple(unique([*f.parties, *prev.parties]))
+                f = replace(f, parties=merged, place=f.place or prev.place, inherited=True)
+        if f.kind in TWO_SIDED and len(f.parties) < 2:
+            continue
         if f.parties and group is not None and not f.negated:
             last[group] = f
         out.append(f)

@@ -64,11 +64,26 @@ def extract_claims(
     return sorted(claims, key=lambda c: (c.evidence.start, c.evidence.end, c.kind))
 
 
+def mark_paragraphs(doc: Any) -> Any:
+    """A line break ends a sentence: headlines and paragraphs never run into each other."""
+    for tok in doc[1:]:
+        prev = doc[tok.i - 1]
+        if "\n" in prev.text or "\n" in prev.whitespace_:
+            tok.is_sent_start = True
+        elif not tok.is_space:
+            tok.is_sent_start = None
+    return doc
+
+
 def parse(nlp: Any, texts: list[str], batch_size: int = 16) -> list[Any]:
-    """``nlp.pipe`` over a batch, plus lemmas: the shared model loads without its lemmatizer
-    (entities need none) but claim rules match on lemmas, so it runs here when disabled."""
-    lemmatizer = nlp.get_pipe("lemmatizer") if "lemmatizer" in getattr(nlp, "disabled", ()) else None
-    docs = []
-    for doc in nlp.pipe(texts, batch_size=batch_size):
-        docs.append(lemmatizer(doc) if lemmatizer is not None else doc)
+    """Run the shared pipeline over a batch, with paragraph breaks as sentence boundaries and
+    lemmas (the shared model loads without its lemmatizer; claim rules match on lemmas).
+
+    The shared ``nlp`` object is not changed: the components are applied here in order."""
+    docs = [mark_paragraphs(nlp.make_doc(t)) for t in texts]
+    for _name, proc in nlp.pipeline:
+        docs = list(proc.pipe(docs, batch_size=batch_size)) if hasattr(proc, "pipe") else [proc(d) for d in docs]
+    if "lemmatizer" in getattr(nlp, "disabled", ()):
+        lemmatizer = nlp.get_pipe("lemmatizer")
+        docs = [lemmatizer(d) for d in docs]
     return docs

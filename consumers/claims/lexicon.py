@@ -52,6 +52,7 @@ class Lexicon:
     prep_kind: dict[str, dict[str, str]]
     strike_agent_verbs: frozenset[str]
     commentary_verbs: frozenset[str]
+    sanction_heads: frozenset[str]
     groups: dict[str, str]
     precedence: tuple[str, ...]
     status_cues: dict[str, str]
@@ -110,6 +111,7 @@ class Lexicon:
             strike_modifiers=frozenset(ev["strike_modifiers"]),
             strike_agent_verbs=frozenset(ev["strike_agent_verbs"]),
             commentary_verbs=frozenset(ev["commentary_verbs"]),
+            sanction_heads=frozenset(ev["sanction_heads"]),
             groups={k: g for g, kinds in ev["groups"].items() for k in kinds},
             prep_kind={k: dict(v) for k, v in ev.get("prep_kind", {}).items()},
             precedence=precedence,

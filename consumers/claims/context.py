@@ -23,9 +23,54 @@ PARTY_TYPES = frozenset({"PERSON", "ORG", "GPE", "LOC", "NORP"})
 STATE_TYPES = frozenset({"GPE", "NORP", "LOC"})
 SUBJECTS = ("nsubj", "nsubjpass", "csubj")
 # noun-phrase internal links followed when collecting the entities a phrase names
-NP_LINKS = frozenset({"compound", "poss", "amod", "conj", "cc", "appos", "nmod", "det", "preconj", "prep", "pobj", "flat", "npadvmod", "punct", "case", "nummod", "quantmod"})
+NP_LINKS = frozenset(
+    {
+        "compound",
+        "poss",
+        "amod",
+        "conj",
+        "cc",
+        "appos",
+        "nmod",
+        "det",
+        "preconj",
+        "prep",
+        "pobj",
+        "flat",
+        "npadvmod",
+        "punct",
+        "case",
+        "nummod",
+        "quantmod",
+    }
+)
 NP_PREPS = frozenset({"of", "from", "for"})
-CLIMB = frozenset({"xcomp", "ccomp", "conj", "advcl", "prep", "pobj", "pcomp", "dobj", "acl", "relcl", "attr", "oprd", "dative", "agent", "nsubj", "nsubjpass", "appos", "compound", "amod", "npadvmod", "advmod", "acomp"})
+CLIMB = frozenset(
+    {
+        "xcomp",
+        "ccomp",
+        "conj",
+        "advcl",
+        "prep",
+        "pobj",
+        "pcomp",
+        "dobj",
+        "acl",
+        "relcl",
+        "attr",
+        "oprd",
+        "dative",
+        "agent",
+        "nsubj",
+        "nsubjpass",
+        "appos",
+        "compound",
+        "amod",
+        "npadvmod",
+        "advmod",
+        "acomp",
+    }
+)
 
 
 @dataclass(frozen=True)

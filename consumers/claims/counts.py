@@ -124,7 +124,7 @@ def _lower_bound(ctx: ArticleContext, tok: Any, start: int) -> tuple[bool, int]:
 
 
 def _duration_count(ctx: ArticleContext, tok: Any, value: float) -> _Found | None:
-    """"a 30-day ceasefire", "30 day truce" → ceasefire_days."""
+    """ "a 30-day ceasefire", "30 day truce" → ceasefire_days."""
     doc = ctx.doc
     if not tok.like_num:
         return None

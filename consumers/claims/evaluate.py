@@ -190,8 +190,12 @@ def evaluate(
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--gold", required=True, type=Path, help="gold annotations (seeds.gold.json)")
-    parser.add_argument("--seeds", type=Path, default=None, help="article texts (default: ../seeds beside the gold file's folder)")
-    parser.add_argument("--published", default=None, help="publication date of the articles (YYYY-MM-DD) for time normalization")
+    parser.add_argument(
+        "--seeds", type=Path, default=None, help="article texts (default: ../seeds beside the gold file's folder)"
+    )
+    parser.add_argument(
+        "--published", default=None, help="publication date of the articles (YYYY-MM-DD) for time normalization"
+    )
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     parser.add_argument("--verbose", "-v", action="store_true", help="list misses and wrong predictions")
 

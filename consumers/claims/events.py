@@ -170,16 +170,15 @@ def _negated(ctx: ArticleContext, tok: Any, verb: Any | None) -> bool:
         for c in tok.children:
             if c.dep_ in ("nsubjpass", "dobj") and any(d.lower_ in lex.negation_dets for d in c.children):
                 return True
-    if verb is not None and tok.dep_ in ("dobj", "nsubjpass", "attr") and any(c.dep_ == "neg" for c in verb.children):
-        return True
-    return False
+    in_object = tok.dep_ in ("dobj", "nsubjpass", "attr")
+    return bool(verb is not None and in_object and any(c.dep_ == "neg" for c in verb.children))
 
 
 def _object(ctx: ArticleContext, tok: Any, kind: str) -> tuple[str | None, tuple[int, int] | None]:
     if kind not in PROPOSING and kind != "capture":
         return None, None
     for child in tok.children:
-        if child.dep_ in OBJECT_DEPS and child.dep_ != "prep" or (
+        if (child.dep_ in OBJECT_DEPS and child.dep_ != "prep") or (
             child.dep_ == "prep" and child.lower_ in ("for", "to", "on", "of")
         ):
             span = ctx.doc[child.left_edge.i : child.right_edge.i + 1]
@@ -193,11 +192,12 @@ def _object(ctx: ArticleContext, tok: Any, kind: str) -> tuple[str | None, tuple
 
 
 def _refers_back(tok: Any) -> bool:
-    """"the talks", "Friday's talks", "their meeting": a mention of an event told before."""
+    """ "the talks", "Friday's talks", "their meeting": a mention of an event told before."""
     if tok.pos_ == "VERB":
         return True
     return any(
-        (c.dep_ in ("det", "poss") and c.lower_ in REFERRING_DETS) or (c.dep_ == "poss" and c.pos_ == "PROPN")
+        (c.dep_ in ("det", "poss") and c.lower_ in REFERRING_DETS)
+        or (c.dep_ == "poss" and c.pos_ == "PROPN")
         or (c.dep_ == "compound" and c.pos_ == "PROPN")
         for c in tok.children
     )
@@ -258,15 +258,28 @@ def _find(ctx: ArticleContext, tok: Any) -> _Found | None:
     status = _status(ctx, tok, kind, verb)
     anchors = [tok] + ([verb] if verb is not None else [])
     when = find_time(tok.sent, anchors, ctx.published, ctx.lex, future=status == "planned")
-    if when is not None and when.date and ctx.published is not None and len(when.date) == 10:
-        if when.date > ctx.published.isoformat() and status in ("held", "agreed"):
-            status = "planned"
+    ahead = when is not None and when.date and ctx.published is not None and len(when.date) == 10
+    if ahead and when is not None and ctx.published is not None and str(when.date) > ctx.published.isoformat():
+        status = "planned" if status in ("held", "agreed") else status
     obj, obj_span = _object(ctx, tok, kind)
-    left = min([tok.i] + [c.left_edge.i for c in tok.children if c.dep_ in ("compound", "amod", "poss") and c.i < tok.i])
+    left = min(
+        [tok.i] + [c.left_edge.i for c in tok.children if c.dep_ in ("compound", "amod", "poss") and c.i < tok.i]
+    )
     start = ctx.doc[left].idx
     return _Found(
-        tok, kind, tuple(unique(parties)), status, _negated(ctx, tok, verb), place, when, obj, obj_span,
-        start, tok.idx + len(tok.text), False, _refers_back(tok),
+        tok,
+        kind,
+        tuple(unique(parties)),
+        status,
+        _negated(ctx, tok, verb),
+        place,
+        when,
+        obj,
+        obj_span,
+        start,
+        tok.idx + len(tok.text),
+        False,
+        _refers_back(tok),
     )
 
 
@@ -276,9 +289,7 @@ def extract_events(ctx: ArticleContext) -> list[Claim]:
         in_sent = [f for f in (_find(ctx, tok) for tok in sent) if f is not None]
         # a meeting inside a proposal/offer/demand is what is proposed, not an event of its own
         spans = [f.object_span for f in in_sent if f.object_span is not None]
-        in_sent = [
-            f for f in in_sent if not any(s <= f.trigger.i < e for s, e in spans if f.kind not in PROPOSING)
-        ]
+        in_sent = [f for f in in_sent if not any(s <= f.trigger.i < e for s, e in spans if f.kind not in PROPOSING)]
         found.extend(in_sent)
     found = _inherit(ctx, found)
     claims: list[Claim] = []

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -11,10 +13,17 @@ from consumers.claims.events import extract_events
 from consumers.claims.lexicon import Lexicon, default_lexicon
 from consumers.claims.quotes import extract_quotes
 from consumers.claims.records import Claim
-from consumers.nlp.canon import ArticleEntities, resolve_entities
+from consumers.nlp.canon import ArticleEntities, Gazetteer, resolve_entities
+from newswire.records import ArticleIngested
 
+NAME = "claims"
+VERSION = "1.0.0"
+#: ``extractor`` attribute of every event this code produces; part of the derived event ids.
+EXTRACTOR = f"{NAME}@{VERSION}"
 #: Longest text parsed; longer bodies are cut at a paragraph or sentence end and marked truncated.
 MAX_CHARS = 40_000
+#: Most claims kept per article (odd input must not make an event too large for the topic).
+MAX_CLAIMS = 500
 
 
 def publication_date(published: str | None) -> date | None:
@@ -48,12 +57,13 @@ def extract_claims(
     outlet: str,
     published: date | None,
     entities: ArticleEntities | None = None,
+    gazetteer: Gazetteer | None = None,
     lex: Lexicon | None = None,
 ) -> list[Claim]:
     """Quotes first (their spans attribute what is said inside them), then counts and events."""
     ctx = ArticleContext(
         doc=doc,
-        entities=entities if entities is not None else resolve_entities(doc),
+        entities=entities if entities is not None else resolve_entities(doc, gazetteer),
         lex=lex or default_lexicon(),
         outlet=outlet,
         published=published,
@@ -87,3 +97,62 @@ def parse(nlp: Any, texts: list[str], batch_size: int = 16) -> list[Any]:
         lemmatizer = nlp.get_pipe("lemmatizer")
         docs = [lemmatizer(d) for d in docs]
     return docs
+
+
+@dataclass(frozen=True)
+class ArticleClaims:
+    """The claims of one article revision and the outcome (ok, empty, truncated, skipped)."""
+
+    outcome: str
+    reason: str | None
+    claims: tuple[Claim, ...]
+
+
+def prepare(body: str, language: str | None, max_chars: int) -> tuple[str, str, str | None]:
+    """(text to read, outcome, reason): the cost of one article is bounded by ``max_chars``."""
+    if not body.strip():
+        return "", "empty", "body has no text"
+    if language and not language.lower().startswith("en"):
+        return "", "skipped", f"language {language!r} is not English"
+    text, cut = clip(body, max_chars)
+    if cut:
+        return text, "truncated", f"body of {len(body)} characters cut to the first {len(text)}"
+    return text, "ok", None
+
+
+def extract_articles(
+    nlp: Any,
+    articles: Sequence[ArticleIngested],
+    *,
+    gazetteer: Gazetteer | None = None,
+    max_chars: int = MAX_CHARS,
+    batch_size: int = 16,
+) -> list[ArticleClaims]:
+    """Claims of several articles, parsing the batch in one pass (same order as the input)."""
+    prepared = [prepare(a.body, a.language, max_chars) for a in articles]
+    docs = iter(parse(nlp, [text for text, outcome, _ in prepared if outcome in ("ok", "truncated")], batch_size))
+    out: list[ArticleClaims] = []
+    for article, (_text, outcome, reason) in zip(articles, prepared, strict=True):
+        if outcome not in ("ok", "truncated"):
+            out.append(ArticleClaims(outcome, reason, ()))
+            continue
+        claims = extract_claims(
+            next(docs), outlet=article.outlet, published=publication_date(article.published), gazetteer=gazetteer
+        )
+        if len(claims) > MAX_CLAIMS:
+            claims = claims[:MAX_CLAIMS]
+            outcome, reason = "truncated", f"more than {MAX_CLAIMS} claims; the first {MAX_CLAIMS} kept"
+        out.append(ArticleClaims(outcome, reason, tuple(claims)))
+    return out
+
+
+def event_data(article: ArticleIngested, result: ArticleClaims) -> dict[str, Any]:
+    """The ``data`` of a ``newswire.claims.extracted`` event (schema v1)."""
+    return {
+        "article_id": article.article_id,
+        "revision": article.revision,
+        "extractor": EXTRACTOR,
+        "published": article.published,
+        "outcome": {"status": result.outcome, "reason": result.reason},
+        "claims": [c.to_data(article.article_id, article.revision) for c in result.claims],
+    }

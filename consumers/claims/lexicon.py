@@ -102,9 +102,7 @@ class Lexicon:
                 )
                 for c in counts["category"]
             ),
-            duration_units={
-                k: (frozenset(v["units"]), frozenset(v["heads"])) for k, v in counts["durations"].items()
-            },
+            duration_units={k: (frozenset(v["units"]), frozenset(v["heads"])) for k, v in counts["durations"].items()},
             event_nouns=event_nouns,
             event_verbs=event_verbs,
             needs_prep={k: frozenset(v) for k, v in ev["needs_prep"].items()},

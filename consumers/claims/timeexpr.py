@@ -67,7 +67,7 @@ def normalize(text: str, published: date | None, lex: Lexicon, *, future: bool =
 
 
 def is_duration(span: Any) -> bool:
-    """"three years", "a day", "for two weeks": a length of time, not a point in time."""
+    """ "three years", "a day", "for two weeks": a length of time, not a point in time."""
     lemmas = {t.lemma_.lower() for t in span}
     has_number = any(t.like_num or t.lower_ in ("a", "an") for t in span)
     return bool(lemmas & _DURATION_UNITS) and has_number

@@ -49,6 +49,15 @@ class EntitiesMetrics:
 
     @classmethod
     def create(cls, registry: CollectorRegistry) -> EntitiesMetrics:
+        metrics = cls._create(registry)
+        for outcome in core.OUTCOMES:  # closed label sets: export zeros from the start
+            metrics.outcomes.labels(outcome=outcome)
+        for reason in ERROR_REASONS:
+            metrics.errors.labels(reason=reason)
+        return metrics
+
+    @classmethod
+    def _create(cls, registry: CollectorRegistry) -> EntitiesMetrics:
         return cls(
             model_info=Gauge(
                 "newswire_model_info",

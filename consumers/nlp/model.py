@@ -38,7 +38,7 @@ def model_info(nlp: Any) -> dict[str, str]:
     """Name, version and enabled pipes of a loaded pipeline (for metrics and event data)."""
     meta = getattr(nlp, "meta", {}) or {}
     return {
-        "model": str(meta.get("name", MODEL_NAME)),
+        "model": f"{meta['lang']}_{meta['name']}" if meta.get("lang") and meta.get("name") else MODEL_NAME,
         "version": str(meta.get("version", "")),
         "spacy": str(meta.get("spacy_version", "")),
         "pipes": ",".join(nlp.pipe_names),

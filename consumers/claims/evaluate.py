@@ -168,9 +168,16 @@ def q_speaker(quote: Mapping[str, Any]) -> str | None:
 
 
 def evaluate(
-    gold: Mapping[str, Any], texts: Mapping[str, str], published: date | None, outlet: str = "outlet"
+    gold: Mapping[str, Any],
+    texts: Mapping[str, str],
+    published: date | None,
+    outlet: str = "outlet",
+    dates: Mapping[str, date | None] | None = None,
 ) -> tuple[Scores, dict[str, Scores]]:
-    """Run the extractor over the gold articles and score them (loads the spaCy model)."""
+    """Run the extractor over the gold articles and score them (loads the spaCy model).
+
+    ``dates`` gives a publication date per article (from a seeds manifest); ``published`` is
+    the fallback."""
     from consumers.claims.extract import extract_claims, parse
     from consumers.nlp.model import load_model
 
@@ -180,7 +187,8 @@ def evaluate(
     total = Scores()
     per: dict[str, Scores] = {}
     for name, doc in zip(names, docs, strict=True):
-        claims = extract_claims(doc, outlet=outlet, published=published)
+        when = (dates or {}).get(name) or published
+        claims = extract_claims(doc, outlet=outlet, published=when)
         data = [c.to_data(name, "eval") for c in claims]
         scores = score_article(data, gold["articles"][name])
         per[name] = scores
@@ -215,7 +223,14 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     gold = json.loads(args.gold.read_text(encoding="utf-8"))
     seeds = _seed_dir(args.gold, args.seeds)
     texts = {p.name: p.read_text(encoding="utf-8") for p in seeds.iterdir() if p.name in gold["articles"]}
-    total, per = evaluate(gold, texts, publication_date(args.published))
+    manifest_path = seeds / "manifest.json"
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8")) if manifest_path.is_file() else {}
+    dates = {
+        name: publication_date(meta.get("published"))
+        for name, meta in manifest.items()
+        if isinstance(meta, dict) and name in texts
+    }
+    total, per = evaluate(gold, texts, publication_date(args.published), dates=dates)
     if args.json:
         out = {"overall": total.as_dict(), "articles": {k: v.as_dict() for k, v in per.items()}}
         print(json.dumps(out, indent=2))

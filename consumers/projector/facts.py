@@ -226,7 +226,10 @@ def _fact(article_id: str, claim: Mapping[str, Any], lex: Lexicon) -> Fact | Non
         if negated:
             base["bucket"] = f"negated:{ekind}"
         elif ekind in OBJECT_KINDS:
-            base["bucket"] = "agreements" if ekind == "agreement" else "proposals"
+            base["bucket"] = "agreements" if ekind == "agreement" and base["status"] != "proposed" else "proposals"
+        elif base["status"] == "proposed" and lex.sections[ekind][0] == "upcoming":
+            # a proposed meeting (call, talks) is an open proposal until it is planned
+            base["bucket"] = "proposals"
         else:
             base["bucket"] = f"event:{ekind}"
         return Fact(**base)
@@ -244,7 +247,7 @@ def _fact(article_id: str, claim: Mapping[str, Any], lex: Lexicon) -> Fact | Non
             actor=_norm_entity(c.get("actor")),
             place=_norm_entity(c.get("place")),
             venue=_norm_entity(c.get("place")),
-            date=c.get("time") or None,
+            time_text=c.get("time") or None,
             text=c.get("text") or None,
         )
         return Fact(**base)
@@ -296,7 +299,7 @@ def _implied(article_id: str, claim: Mapping[str, Any], lex: Lexicon) -> Fact | 
         status="proposed",
         object_text=text,
         object_key=object_tokens(text, lex),
-        actor=_norm_entity(c.get("actor")),
+        participants=tuple(p for p in (_norm_entity(c.get("actor")),) if p),
     )
     return Fact(**base)
 

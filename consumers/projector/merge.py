@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from consumers.projector.facts import DONE_STATUSES, STATUS_RANK, Fact, Lexicon
+from consumers.projector.facts import DONE_STATUSES, OBJECT_KINDS, STATUS_RANK, Fact, Lexicon
 from newswire.ids import stable_id
 
 Sig = tuple[Any, ...]
@@ -53,6 +53,8 @@ def _core_match(bucket: str, a: Fact, b: Fact) -> bool:
     if bucket.startswith("party:"):
         return True
     if bucket in ("proposals", "agreements"):
+        if a.kind not in OBJECT_KINDS or b.kind not in OBJECT_KINDS:  # proposed meetings, calls, …
+            return a.kind == b.kind and _participants_match(a.participants, b.participants)
         if a.object_key and b.object_key:
             if not _objects_match(a.object_key, b.object_key):
                 return False
@@ -68,8 +70,24 @@ def _core_match(bucket: str, a: Fact, b: Fact) -> bool:
 _ATTRS = ("date", "place", "actor")
 
 
-def partition(bucket: str, reps: Sequence[Fact]) -> list[list[int]]:
-    """Group signature representatives (one fact per signature) into items; indices, sorted."""
+def _attrs(bucket: str) -> tuple[str, ...]:
+    """The stated values that tell two items of a bucket apart."""
+    if bucket.startswith("party:") or bucket in ("proposals", "agreements"):
+        return ()  # one proposal whoever makes it, whenever; one party
+    if bucket.startswith("count:"):
+        return ("place", "actor")  # a count's time is free text ("overnight"): shown, not compared
+    return _ATTRS
+
+
+def partition(bucket: str, reps: Sequence[Fact], support: Sequence[frozenset[str]]) -> list[list[int]]:
+    """Group signature representatives (one fact per signature) into items; indices, sorted.
+
+    ``support[i]`` is the set of articles behind signature *i*. First, signatures that agree on
+    who/what and state the same date, place and actor (or leave the same ones unstated) are
+    grouped. Then a signature that leaves a value unstated joins the compatible group that
+    states it with the most supporting articles — only when that group is the single best, so
+    a vague mention never glues two different events together by chance of arrival.
+    """
     n = len(reps)
     parent = list(range(n))
 
@@ -85,27 +103,34 @@ def partition(bucket: str, reps: Sequence[Fact]) -> list[list[int]]:
             parent[max(ri, rj)] = min(ri, rj)
 
     core = [[j for j in range(n) if j != i and _core_match(bucket, reps[i], reps[j])] for i in range(n)]
-    attrs = _ATTRS if not bucket.startswith("party:") else ()
-    # values each node could take for an attribute it leaves unstated
-    offered: list[dict[str, set[Any]]] = []
-    for i in range(n):
-        offers: dict[str, set[Any]] = {}
-        for attr in attrs:
-            if getattr(reps[i], attr) is None:
-                offers[attr] = {
-                    getattr(reps[j], attr)
-                    for j in core[i]
-                    if getattr(reps[j], attr) is not None
-                    and all(_attr_ok(reps[i], reps[j], a) for a in attrs if a != attr)
-                }
-        offered.append(offers)
-
+    attrs = _attrs(bucket)
     for i in range(n):
         for j in core[i]:
-            if j < i:
-                continue
-            if all(_attr_link(reps, offered, i, j, attr) for attr in attrs):
+            if j > i and all(getattr(reps[i], a) == getattr(reps[j], a) for a in attrs):
                 union(i, j)
+    first = [find(i) for i in range(n)]
+    group_support: dict[int, set[str]] = defaultdict(set)
+    for i in range(n):
+        group_support[first[i]] |= support[i]
+    joins: list[tuple[int, int]] = []
+    for i in range(n):
+        vague = [a for a in attrs if getattr(reps[i], a) is None]
+        if not vague:
+            continue
+        candidates = {
+            first[j]
+            for j in core[i]
+            if first[j] != first[i]
+            and all(_attr_ok(reps[i], reps[j], a) for a in attrs)
+            and any(getattr(reps[j], a) is not None for a in vague)
+        }
+        if not candidates:
+            continue
+        ranked = sorted(candidates, key=lambda g: len(group_support[g]), reverse=True)
+        if len(ranked) == 1 or len(group_support[ranked[0]]) > len(group_support[ranked[1]]):
+            joins.append((i, ranked[0]))
+    for i, g in joins:
+        union(i, g)
     groups: dict[int, list[int]] = defaultdict(list)
     for i in range(n):
         groups[find(i)].append(i)
@@ -115,16 +140,6 @@ def partition(bucket: str, reps: Sequence[Fact]) -> list[list[int]]:
 def _attr_ok(a: Fact, b: Fact, attr: str) -> bool:
     va, vb = getattr(a, attr), getattr(b, attr)
     return va is None or vb is None or va == vb
-
-
-def _attr_link(reps: Sequence[Fact], offered: Sequence[dict[str, set[Any]]], i: int, j: int, attr: str) -> bool:
-    vi, vj = getattr(reps[i], attr), getattr(reps[j], attr)
-    if vi is not None and vj is not None:
-        return bool(vi == vj)
-    if vi is None and vj is None:
-        return True
-    missing = i if vi is None else j
-    return len(offered[missing][attr]) <= 1
 
 
 # --------------------------------------------------------------------------------------------
@@ -240,6 +255,8 @@ def section_of(fact: Fact, status: str | None, lex: Lexicon) -> str:
     if status == "threatened":
         return "pressure"
     pending, done = lex.sections.get(fact.kind, ("upcoming", "held"))
+    if status == "proposed" and pending == "upcoming":
+        return "proposals"
     return done if status in DONE_STATUSES else pending
 
 
@@ -258,7 +275,12 @@ def build_item(
     item_id = stable_id("item", bucket, repr(head.signature()))
     status, history = _status(facts, article_of)
     articles, outlets, times = _sources(facts, article_of)
-    participants = sorted({p for f in facts for p in f.participants})
+    # who: the participant set most articles give (others are listed as variants)
+    sets: dict[tuple[str, ...], set[str]] = defaultdict(set)
+    for f in facts:
+        sets[f.participants].add(f.article_id)
+    ranked_sets = sorted(sets.items(), key=lambda kv: (-len(kv[1]), len(kv[0]), kv[0]))
+    participants = list(ranked_sets[0][0]) if ranked_sets else []
     item: dict[str, Any] = {
         "id": item_id,
         "bucket": bucket,
@@ -267,6 +289,7 @@ def build_item(
         "status": status,
         "status_history": history,
         "participants": [{"id": p, "name": name_of(p)} for p in participants],
+        "participant_variants": [[name_of(p) for p in ps] for ps, _a in ranked_sets[1:]],
         "sources": len(outlets),
         "outlets": sorted(outlets),
         "articles": articles,
@@ -312,7 +335,7 @@ def build_item(
                 item["conflicts"].append({"about": fig["category"], "values": fig["values"]})
         item["value"] = item["figures"][0]["values"][0]["value"] if item["figures"] else None
         finals = {f.status for f in facts if f.status in DONE_STATUSES}
-        if len(finals) > 1:
+        if finals & {"cancelled", "rejected"} and finals - {"cancelled", "rejected"}:
             item["conflicts"].append(
                 {
                     "about": "status",

@@ -292,7 +292,8 @@ class TalksView:
         sigs = sorted(groups, key=repr)
         reps = [min(groups[s].values(), key=lambda f: (f.article_id, f.claim_id)) for s in sigs]
         out: dict[str, dict[str, Any]] = {}
-        for member in merge.partition(bucket, reps):
+        support = [frozenset(aid for aid, _cid in groups[s]) for s in sigs]
+        for member in merge.partition(bucket, reps, support):
             facts = [f for i in member for f in groups[sigs[i]].values()]
             item = merge.build_item(
                 bucket,

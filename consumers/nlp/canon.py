@@ -818,8 +818,8 @@ def _complete_mentions(doc: Any, text: str, groups: list[_Group], gaz: Gazetteer
             forms[form] = g if forms.get(form, g) is g else None  # ambiguous forms are not used
 
     for g in groups:
-        for _c, text in g.items:
-            offer(text, g)
+        for _c, surface in g.items:
+            offer(surface, g)
         if g.is_person():
             name = g.known.name if g.known else max((t for _c, t in g.items), key=lambda t: len(t.split()))
             surname = _surname_form(fold_name(name)) if g.known is None else _surname_form(name)

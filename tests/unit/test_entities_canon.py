@@ -170,3 +170,16 @@ def test_fold_name_variants() -> None:
     assert fold_name("Sergei Lavrov") == "Sergey Lavrov"
     assert fold_name("Kowalski") == "Kowalski"  # Polish -ski is a different name, not a variant
     assert fold_name("Andriy") == "Andriy"
+
+
+def test_mentions_the_model_missed_are_completed(nlp: Any) -> None:
+    text = (
+        "Tesla shares fell 7% on Wednesday after Chief Executive Elon Musk said the company would delay "
+        "its robotaxi launch. Musk told analysts that regulators had asked for more data. Analysts said "
+        "Tesla's rivals were moving faster."
+    )
+    found = entities(nlp, text)
+    tesla, musk = found.by_id("tesla"), found.by_id("elon-musk")
+    assert tesla is not None and tesla.count == 2 and tesla.mentions[0].start == 0
+    assert musk is not None and [m.text for m in musk.mentions] == ["Elon Musk", "Musk"]
+    assert "chief-executive-elon-musk" not in ids(found)

@@ -17,7 +17,6 @@ fetch_pages = true       # fetch and extract each entry's page (optional)
 
 from __future__ import annotations
 
-import json
 import re
 import tomllib
 from collections.abc import Iterable, Mapping
@@ -171,7 +170,16 @@ def opml_feeds(data: bytes, default_interval_s: int = DEFAULT_INTERVAL_S) -> lis
 
 
 def _toml_str(value: str) -> str:
-    return json.dumps(value, ensure_ascii=False)  # a JSON string is a valid TOML basic string
+    """A TOML basic string: backslash, quote and every control character (incl. DEL) escaped."""
+    out = []
+    for ch in value:
+        if ch in ('"', "\\"):
+            out.append("\\" + ch)
+        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
+            out.append(f"\\u{ord(ch):04x}")
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'
 
 
 def dump_toml(feeds: Iterable[FeedConfig]) -> str:

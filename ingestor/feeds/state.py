@@ -193,8 +193,12 @@ class State:
         articles: Iterable[PublishedArticle],
         new_entries: int,
     ) -> None:
-        """Persist everything one poll learned, atomically."""
+        """Persist everything one poll learned, atomically (``keep_validators``: store the new
+        ETag/Last-Modified, which the caller allows only when every entry was handled)."""
         ok = outcome in ("ok", "not_modified")
+        # A failed request changes nothing the validators describe; a malformed or interrupted
+        # poll must not be answered 304 next time (its entries were not all handled).
+        keep_old = outcome in ("not_modified", "error")
         with self._lock:
             db = self._db
             db.execute("BEGIN IMMEDIATE")
@@ -231,8 +235,8 @@ class State:
                     (
                         feed.name,
                         feed.url,
-                        etag if keep_validators else feed.etag if ok else None,
-                        last_modified if keep_validators else feed.last_modified if ok else None,
+                        etag if keep_validators else feed.etag if keep_old else None,
+                        last_modified if keep_validators else feed.last_modified if keep_old else None,
                         0 if ok else feed.failures + 1,
                         next_poll,
                         now,

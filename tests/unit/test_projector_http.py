@@ -1,0 +1,66 @@
+"""The HTTP app without a broker: a hub filled from seed-derived events, read through the API."""
+
+from __future__ import annotations
+
+import time
+
+from fastapi.testclient import TestClient
+
+from consumers.projector.http import create_app
+from consumers.projector.runtime import ViewHub, ViewMetrics, item_changed_envelope
+from consumers.projector.view import Change, build
+from newswire.metrics import StageMetrics, new_registry
+from newswire.schema_registry import check_event
+from tests.unit.projector_support import seed_events
+
+
+def _client() -> tuple[TestClient, ViewHub]:
+    registry = new_registry("projector")
+    StageMetrics.create(registry)
+    hub = ViewHub(metrics=ViewMetrics.create(registry))
+    view = build(seed_events())
+    hub.replace(view)
+    hub.health.loop_alive = True
+    hub.health.polled(time.monotonic(), 0)
+    return TestClient(create_app(hub, registry)), hub
+
+
+def test_state_items_page_and_openapi() -> None:
+    client, _hub = _client()
+    state = client.get("/api/state").json()
+    assert state["view_version"] == len(seed_events())
+    call = max(state["sections"]["upcoming"], key=lambda i: i["sources"])
+    assert client.get(f"/api/items/{call['id']}").json() == call
+    assert client.get("/api/items/item-nothing").status_code == 404
+    page = client.get("/")
+    assert page.status_code == 200 and "EventSource" in page.text and "/api/stream" in page.text
+    spec = client.get("/openapi.json").json()
+    assert "/api/items/{item_id}" in spec["paths"] and "/api/stream" in spec["paths"]
+
+
+def test_metrics_and_health() -> None:
+    client, hub = _client()
+    text = client.get("/metrics").text
+    assert 'newswire_view_items{section="stories"} 1.0' in text
+    assert "newswire_view_version" in text and "newswire_build_info" in text
+    assert client.get("/healthz").status_code == 200
+    hub.health.loop_alive = False
+    failing = client.get("/healthz")
+    assert failing.status_code == 503 and failing.json()["problems"]
+
+
+def test_item_changes_are_valid_events() -> None:
+    view = build(seed_events())
+    hub = ViewHub()
+    hub.replace(view)
+    for item_id in list(view._items)[:10]:
+        item = view.item(item_id)
+        assert item is not None
+        env = item_changed_envelope(
+            Change(item_id, item["section"], "created", item), 15, "2026-05-18T08:00:00Z", "urn:t"
+        )
+        check_event(env.to_dict())
+        again = item_changed_envelope(
+            Change(item_id, item["section"], "created", item), 16, "2026-05-18T09:00:00Z", "urn:t"
+        )
+        assert again.id == env.id  # the same content has the same id: consumers can drop it

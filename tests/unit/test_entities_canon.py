@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from consumers.nlp.canon import (
@@ -183,3 +183,60 @@ def test_mentions_the_model_missed_are_completed(nlp: Any) -> None:
     assert tesla is not None and tesla.count == 2 and tesla.mentions[0].start == 0
     assert musk is not None and [m.text for m in musk.mentions] == ["Elon Musk", "Musk"]
     assert "chief-executive-elon-musk" not in ids(found)
+
+
+_WORDS = st.sampled_from(
+    [
+        "Trump",
+        "Putin",
+        "Zelenskyy",
+        "Kyiv",
+        "the",
+        "President",
+        "said",
+        "in",
+        "and",
+        ",",
+        ".",
+        "’s",
+        "\n",
+        "Monday",
+        "NATO",
+        "<b>",
+        "</b>",
+        "Secretary",
+        "of",
+        "State",
+        "von",
+        "der",
+        "Leyen",
+        "-",
+        "region",
+        "village",
+        "ÜBER",
+        "北京",
+        "“",
+        "”",
+        "U.S.",
+        "X",
+        "ADVERTISEMENT",
+        "Rome",
+        "Pope",
+        "Leo",
+        "XIV",
+    ]
+)
+
+
+@given(st.lists(_WORDS, max_size=60).map(" ".join) | st.text(max_size=200))
+@settings(max_examples=80, deadline=None)
+def test_any_text_gives_consistent_spans(text: str) -> None:
+    found = resolve_entities(load_model()(text))
+    seen: set[tuple[int, int]] = set()
+    for e in found.entities:
+        assert e.id and e.type in {"PERSON", "ORG", "GPE", "LOC", "FAC"}
+        for m in e.mentions:
+            assert text[m.start : m.end] == m.text
+            assert m.sentence_start <= m.start < m.end <= m.sentence_end
+            assert (m.start, m.end) not in seen  # a span belongs to one entity
+            seen.add((m.start, m.end))

@@ -70,7 +70,12 @@ class Extraction:
 
 def looks_english(text: str, sample_chars: int = 20_000) -> bool:
     """Enough English function words in the first ``sample_chars`` (short texts get the benefit)."""
-    words = [w.lower() for w in _WORD.findall(text[:sample_chars])]
+    sample = text[:sample_chars]
+    letters = [ch for ch in sample if ch.isalpha()]
+    latin = sum(1 for ch in letters if ch < "\u0250")  # Latin script (ASCII to IPA extensions)
+    if len(letters) >= 200 and latin < 0.5 * len(letters):
+        return False
+    words = [w.lower() for w in _WORD.findall(sample)]
     if len(words) < 25:
         return True
     hits = sum(1 for w in words if w in _EN_FUNCTION_WORDS)
@@ -96,6 +101,8 @@ def prepare(body: str, language: str | None = None, max_chars: int = DEFAULT_MAX
         outcome, reason = "truncated", f"body of {len(body)} characters cut to the first {cut}"
     blanked = _ENTITY.sub(_blank, _TAG.sub(_blank, text))
     markup = sum(1 for a, b in zip(text, blanked, strict=True) if a != b) if blanked != text else 0
+    if not blanked.strip():
+        return Prepared("", "empty", "nothing but markup", markup)
     if not looks_english(blanked):
         return Prepared("", "skipped", "text does not look like English", markup)
     if markup and reason is None:

@@ -84,6 +84,12 @@ def test_long_body_is_cut_at_a_break_and_recorded() -> None:
     assert str(len(body)) in (p.reason or "")
 
 
+def test_markup_only_and_other_scripts() -> None:
+    assert core.prepare("<div>" * 1000).outcome == "empty"
+    assert core.prepare("".join(chr(0x4E00 + i % 500) for i in range(3000))).outcome == "skipped"
+    assert core.prepare("Путін і Зеленський " * 30).outcome == "skipped"
+
+
 def test_markup_is_blanked_in_place() -> None:
     body = "<p>President <b>Emmanuel Macron</b> visited <a href='x'>Berlin</a> on Tuesday.</p>" * 3
     p = core.prepare(body)

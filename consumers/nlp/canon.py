@@ -660,8 +660,10 @@ def _resolve_partial_names(groups: list[_Group], gaz: Gazetteer) -> list[_Group]
             target = max(before, key=lambda p: p.first) if before else min(targets, key=lambda p: p.first)
             absorbed[id(g)] = target
             continue
-        if len(parts) == 1 and g.is_person():
-            # a known person named by surname alone, when the article names no other bearer of it
+        places = {"GPE", "LOC", "FAC"}
+        if len(parts) == 1 and not set(g.label_votes()) <= places:
+            # a known person named by surname alone (whatever label the model gave: "Trump"/ORG),
+            # when the article names no other bearer of it
             k = gaz.surnames.get(parts[0])
             if k is not None:
                 g.known = k

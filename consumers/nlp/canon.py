@@ -23,8 +23,16 @@ How a spaCy doc becomes canonical entities (every step a general rule, data in `
    Zelenskyy/Zelensky or Sergei/Sergey for people); alias-file entries give canonical name and type;
    a bare surname or partial name joins the full name of the same article (metonymy stays a place:
    "Moscow said…" is the GPE Moscow, "the Kremlin" the ORG Kremlin);
-5. each entity: id = slug of the canonical name, type by alias data or by vote, mentions with
+5. completion: the article's own forms of its entities (and its people's surnames, spelling
+   variants included) are found where the model missed them, unless inside a longer name; a
+   one-word "person" in a place's position ("strikes in Rafah") becomes a place;
+6. each entity: id = slug of the canonical name, type by alias data or by vote, mentions with
    character span and sentence, salience = its share of position-weighted mentions.
+
+Generic institutions after a country's possessive are named by its demonym ("Ukraine’s Air
+Force" → ``ukrainian-air-force``). The cost is linear in the text (indexes, no pairwise scans).
+``resolve_entities(doc)`` without a gazetteer uses :func:`default_gazetteer` (the packaged file
+plus ``NEWSWIRE_ALIASES``), so both enrichers give the same ids.
 """
 
 from __future__ import annotations

@@ -400,6 +400,9 @@ def label(item: Mapping[str, Any], name_of: NameOf) -> str:
             text += f" ({names})"
     elif names:
         text += f": {names}"
+    if item.get("figures"):
+        fig = item["figures"][0]
+        text += f" — {fig['category'].replace('_', ' ')}: {fig['values'][0]['value']}"
     extras = [x for x in (item.get("place_name"), item.get("time_text")) if x]
     if extras:
         text += " — " + ", ".join(str(x) for x in extras)

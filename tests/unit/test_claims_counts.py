@@ -1,0 +1,68 @@
+"""Count rules on sentences written for these tests (not taken from the seeds).
+
+Expect: digits and number words with their category from the verb or context; "at least" as a
+lower bound; the source of a reported count; a breakdown adds no counts; single victims told one
+by one add up; years, clock times, durations and ordinals are never counts.
+"""
+
+from __future__ import annotations
+
+from tests.unit.claims_support import of_kind
+
+
+def _counts(text: str) -> list[tuple[str, float, bool]]:
+    return [(c.count.category, c.count.value, c.count.lower_bound) for c in of_kind(text, "count")]
+
+
+def test_lower_bound_and_people_killed() -> None:
+    assert _counts("Officials said at least three people were killed in the shelling.") == [("killed", 3, True)]
+
+
+def test_digits_with_thousands_separator() -> None:
+    assert _counts("The army said 1,200 drones were launched against the city.") == [("drones_launched", 1200, False)]
+
+
+def test_intercepted_and_jammed_from_their_verbs() -> None:
+    text = "Air defences shot down 14 drones, while nine others were jammed by electronic warfare."
+    assert _counts(text) == [("drones_intercepted", 14, False), ("drones_jammed", 9, False)]
+
+
+def test_a_reported_count_is_the_reporters_claim() -> None:
+    (claim,) = of_kind("Belarus claimed to have downed 12 drones near the border.", "count")
+    assert (claim.count.category, claim.count.value) == ("drones_intercepted", 12)
+    assert claim.asserted_by.kind == "source" and claim.asserted_by.entity == "belarus"
+
+
+def test_unattributed_count_is_the_outlets() -> None:
+    (claim,) = of_kind("The strike killed four civilians.", "count")
+    assert claim.asserted_by.kind == "outlet" and claim.asserted_by.text == "test-outlet"
+
+
+def test_a_breakdown_adds_no_counts() -> None:
+    text = "Three soldiers were killed, one in the north and two near the river."
+    assert _counts(text) == [("killed", 3, False)]
+
+
+def test_single_victims_add_up() -> None:
+    text = "A man was killed when the first shell landed. Later, another resident died in hospital."
+    assert _counts(text) == [("killed", 2, False)]
+
+
+def test_years_times_durations_and_ordinals_are_not_counts() -> None:
+    text = (
+        "The war began in 2022 and has lasted three years. The meeting starts at 10:00 "
+        "and was the first of its kind in two decades."
+    )
+    assert _counts(text) == []
+
+
+def test_days_of_a_truce() -> None:
+    assert _counts("Both governments backed a 45-day truce along the front.") == [("ceasefire_days", 45, False)]
+
+
+def test_prisoners_exchanged() -> None:
+    assert _counts("The two sides exchanged 250 prisoners of war on Friday.") == [("prisoners_exchanged", 250, False)]
+
+
+def test_numbers_with_no_counted_thing_are_ignored() -> None:
+    assert _counts("The index rose 12 points and 300 listed firms reported profits.") == []

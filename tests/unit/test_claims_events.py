@@ -1,0 +1,92 @@
+"""Event rules on sentences written for these tests (not taken from the seeds).
+
+The articles are dated Wednesday 2024-03-06. Expect: participants as entity ids, status from tense
+and modality (will → planned, met → held, failed to attend → cancelled, offered → proposed,
+agreed → agreed, could follow → threatened, claimed → claimed), times normalized against the
+publication date, and negations that never yield a positive agreement.
+"""
+
+from __future__ import annotations
+
+from consumers.claims.records import Event
+from tests.unit.claims_support import of_kind
+
+
+def _events(text: str) -> list[Event]:
+    return [c.event for c in of_kind(text, "event")]
+
+
+def _one(text: str, kind: str) -> Event:
+    found = [e for e in _events(text) if e.kind == kind and not e.negated]
+    assert len(found) == 1, _events(text)
+    return found[0]
+
+
+def test_planned_call_with_normalized_weekday() -> None:
+    e = _one("Joe Biden will speak with Xi Jinping on Friday about trade.", "call")
+    assert set(e.participants) == {"joe-biden", "xi-jinping"}
+    assert e.status == "planned"
+    assert e.time is not None and e.time.text == "Friday" and e.time.date == "2024-03-08"
+
+
+def test_held_meeting_with_place_and_past_weekday() -> None:
+    e = _one("Emmanuel Macron met Olaf Scholz in Berlin on Monday.", "meeting")
+    assert set(e.participants) == {"emmanuel-macron", "olaf-scholz"}
+    assert e.status == "held" and e.place == "berlin"
+    assert e.time is not None and e.time.date == "2024-03-04"
+
+
+def test_failed_to_attend_is_cancelled() -> None:
+    e = _one("Xi Jinping failed to attend a scheduled meeting with Joe Biden.", "meeting")
+    assert set(e.participants) == {"xi-jinping", "joe-biden"} and e.status == "cancelled"
+
+
+def test_offer_to_host_talks_is_one_offer() -> None:
+    events = _events("Turkey offered to host talks between Armenia and Azerbaijan.")
+    assert [(e.kind, e.participants, e.status) for e in events] == [("offer", ("turkey",), "proposed")]
+    assert events[0].object is not None and "talks" in events[0].object
+
+
+def test_agreed_is_an_agreement() -> None:
+    e = _one("Armenia and Azerbaijan agreed to a prisoner exchange.", "agreement")
+    assert set(e.participants) == {"armenia", "azerbaijan"} and e.status == "agreed"
+
+
+def test_no_agreement_is_never_an_agreed_one() -> None:
+    for text in (
+        "Armenia and Azerbaijan held talks in Geneva, but no agreement was reached.",
+        "Armenia and Azerbaijan held talks in Geneva that ended without a ceasefire agreement.",
+        "Armenia and Azerbaijan did not agree on a ceasefire.",
+    ):
+        agreements = [e for e in _events(text) if e.kind == "agreement"]
+        assert all(e.negated for e in agreements), (text, agreements)
+
+
+def test_hedged_sanctions_are_threatened() -> None:
+    e = _one("Germany warned that new sanctions could follow if the attacks continue.", "sanction")
+    assert e.participants == ("germany",) and e.status == "threatened"
+
+
+def test_sanctions_merely_discussed_are_not_an_event() -> None:
+    assert [e for e in _events("Germany and France discussed sanctions and trade.") if e.kind == "sanction"] == []
+
+
+def test_claimed_capture_is_the_claimants() -> None:
+    (claim,) = [c for c in of_kind("Russia claimed to have captured the village of Novoselivka.", "event")]
+    assert claim.event is not None
+    assert (claim.event.kind, claim.event.participants, claim.event.status) == ("capture", ("russia",), "claimed")
+    assert claim.asserted_by.entity == "russia"
+
+
+def test_strike_overnight_and_a_later_reference_to_it() -> None:
+    text = "Russia launched a massive drone attack on Odesa overnight. The attack damaged the port."
+    strikes = [e for e in _events(text) if e.kind == "strike"]
+    assert strikes and all(e.participants[0] == "russia" for e in strikes)
+    assert strikes[0].status == "held"
+    assert strikes[0].time is not None and strikes[0].time.date == "2024-03-06"
+
+
+def test_proposal_pushed_for() -> None:
+    e = _one("Italy has been pushing for a 30-day ceasefire in the region.", "proposal")
+    assert e.participants == ("italy",) and e.status == "proposed"
+    assert e.object is not None and "ceasefire" in e.object

@@ -65,3 +65,14 @@ def test_quality_floors_on_the_seeds() -> None:
     assert report.f1 >= FLOOR_F1, figures
     assert report.precision >= FLOOR_PRECISION, figures
     assert report.recall >= FLOOR_RECALL, figures
+
+
+@pytest.mark.skipif(not GOLD.is_file(), reason="shared gold file not present")
+def test_the_eval_command_prints_figures_and_gates_on_f1(capsys: pytest.CaptureFixture[str]) -> None:
+    from newswire.cli import main
+
+    assert main(["eval", "entities", "--gold", str(GOLD), "--json"]) == 0
+    figures = json.loads(capsys.readouterr().out)
+    assert set(figures["articles"]) == set(json.loads(GOLD.read_text(encoding="utf-8"))["articles"])
+    assert main(["eval", "entities", "--gold", str(GOLD), "--min-f1", "1.01"]) == 1
+    assert "micro" in capsys.readouterr().out

@@ -112,7 +112,7 @@ class ArticleEntities:
         if not plain:
             return None
         for e in self.entities:
-            if e.id == slug(text) or plain in _entity_keys(e) or person in _entity_keys(e):
+            if e.id in (slug(text), entity_id(text)) or plain in _entity_keys(e) or person in _entity_keys(e):
                 return e
         parts = tuple(person.split())
         partial = [
@@ -169,6 +169,11 @@ def fold_key(text: str, *, person: bool = False) -> str:
     if t.startswith("the "):
         t = t[4:]
     return t
+
+
+def entity_id(name: str) -> str:
+    """The stable id of a canonical name: its slug, initials' dots dropped ("J.D. Vance" → ``jd-vance``)."""
+    return slug(name.replace(".", ""))
 
 
 def _contains(whole: tuple[str, ...], part: tuple[str, ...]) -> bool:
@@ -899,7 +904,7 @@ def _build(doc: Any, groups: list[_Group]) -> ArticleEntities:
             sent = sents[si]
             start = doc[c.start].idx
             mentions.append(Mention(surface, start, start + len(surface), si, sent.start_char, sent.end_char))
-        built.append((slug(name), name, label, mentions))
+        built.append((entity_id(name), name, label, mentions))
     # two groups can still meet on one id (e.g. a known name and its unknown spelling): merge them
     by_id: dict[str, tuple[str, str, list[Mention]]] = {}
     for eid, name, label, mentions in built:

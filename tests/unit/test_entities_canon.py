@@ -240,3 +240,9 @@ def test_any_text_gives_consistent_spans(text: str) -> None:
             assert m.sentence_start <= m.start < m.end <= m.sentence_end
             assert (m.start, m.end) not in seen  # a span belongs to one entity
             seen.add((m.start, m.end))
+
+
+def test_initials_with_and_without_dots_are_one_id(nlp: Any) -> None:
+    found = entities(nlp, "J.D. Vance met reporters in Ohio on Friday. Later JD Vance flew to Washington.")
+    vance = found.by_id("jd-vance")
+    assert vance is not None and vance.count == 2

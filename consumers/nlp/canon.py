@@ -212,6 +212,7 @@ class Gazetteer:
     date_words: frozenset[str]
     debris_words: frozenset[str]
     generic_orgs: frozenset[str] = frozenset()
+    debris_line_prefixes: tuple[str, ...] = ()
     demonym_of: Mapping[str, str] = field(default_factory=dict)
     _cache: dict[str, Any] = field(default_factory=dict, repr=False)
 
@@ -306,6 +307,9 @@ def load_gazetteer(extra_paths: Sequence[Path | str] = (), *, packaged: bool = T
         date_words=lower["date_words"],
         debris_words=lower["debris_words"],
         generic_orgs=frozenset(generic),
+        debris_line_prefixes=tuple(
+            sorted({str(p).lower() for r in sources for p in r.get("debris_line_prefixes", ())})
+        ),
         demonym_of=demonym_of,
     )
 
@@ -539,7 +543,7 @@ _SENTENCE_INSIDE = re.compile(r"[a-z0-9)][.!?][\"”’)]?\s+[\"“‘(]?[A-Z]")
 class _Lines:
     """Which lines of a text read like running text (vs headings and page debris), computed once."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, debris_prefixes: tuple[str, ...] = ()) -> None:
         self.starts: list[int] = []
         self.prose: list[bool] = []
         pos = 0
@@ -550,6 +554,7 @@ class _Lines:
             words = len(stripped.split())
             self.prose.append(
                 words >= 5
+                and not stripped.lower().startswith(debris_prefixes)
                 and (bool(_SENTENCE_END.search(stripped)) or bool(_SENTENCE_INSIDE.search(stripped)) or words > 40)
             )
 
@@ -727,7 +732,7 @@ def resolve_entities(doc: Any, gazetteer: Gazetteer | None = None) -> ArticleEnt
     gaz = gazetteer or default_gazetteer()
     text = doc.text
     titles = _Titles(text, gaz)
-    lines = _Lines(text)
+    lines = _Lines(text, gaz.debris_line_prefixes)
     normalized: list[_Cand] = []
     for c in _candidates(doc, text, gaz):
         n = _normalize(doc, c, gaz, titles, lines)

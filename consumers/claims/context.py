@@ -133,22 +133,22 @@ class ArticleContext:
         out: list[Party] = []
         seen: set[str] = set()
 
-        def visit(tok: Any, depth: int) -> None:
+        def visit(tok: Any, depth: int, persons_only: bool = False) -> None:
             if depth > 6:
                 return
             p = self.party_at(tok)
-            if p is not None and p.id not in seen:
+            if p is not None and p.id not in seen and (not persons_only or p.type == "PERSON"):
                 seen.add(p.id)
                 out.append(p)
             person = p is not None and p.type == "PERSON"
             for child in tok.children:
                 if child.dep_ not in NP_LINKS or child.dep_ in skip:
                     continue
-                if person and child.dep_ in ("compound", "amod", "nmod"):
-                    continue  # "Russian President Vladimir Putin" names Putin, not Russia
                 if child.dep_ == "prep" and child.lower_ not in NP_PREPS:
                     continue
-                visit(child, depth + 1)
+                # "Russian President Vladimir Putin" names Putin, not Russia; "Trump-Putin" both
+                title = person and child.dep_ in ("compound", "amod", "nmod")
+                visit(child, depth + 1, persons_only or title)
 
         visit(head, 0)
         if not out and resolve:

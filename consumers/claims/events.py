@@ -22,6 +22,8 @@ THREAT_KINDS = frozenset({"sanction", "strike", "capture"})
 REPORTED_KINDS = frozenset({"sanction"})
 REFERRING_DETS = frozenset({"the", "this", "that", "these", "those", "their", "his", "her", "its", "our", "such"})
 TWO_SIDED = frozenset({"call", "meeting", "talks", "agreement"})
+CONDITIONS = frozenset({"if", "unless"})
+PAST_FRAMES = frozenset({"during", "after", "following", "since"})
 PARTY_PREPS = frozenset({"with", "between", "among", "by"})
 PLACE_PREPS = frozenset({"in", "at"})
 OBJECT_DEPS = frozenset({"dobj", "xcomp", "ccomp", "pobj", "prep", "acl", "relcl", "pcomp"})
@@ -42,6 +44,7 @@ class _Found:
     end: int
     inherited: bool = False
     refers_back: bool = True
+    source_event: int | None = None  # token of an event this one came out of ("talks led to a deal")
 
 
 def _trigger_kind(ctx: ArticleContext, tok: Any) -> str | None:
@@ -129,6 +132,8 @@ def _path(tok: Any, steps: int = 5) -> list[Any]:
 
 def _status(ctx: ArticleContext, tok: Any, kind: str, verb: Any | None) -> str:
     lex = ctx.lex
+    if tok.dep_ == "pobj" and tok.head.lower_ in PAST_FRAMES:
+        return "agreed" if kind == "agreement" else "held"  # "during the meeting, …", "after talks, …"
     cues: set[str] = set()
     path = _path(tok)
     # only climb above a reporting verb's complement when the trigger is the reported thing
@@ -138,6 +143,9 @@ def _status(ctx: ArticleContext, tok: Any, kind: str, verb: Any | None) -> str:
             status = lex.status_cues.get(w.lemma_.lower()) or lex.status_cues.get(w.lower_)
             if status is not None and not (w is tok and tok.pos_ != "VERB"):
                 cues.add(status)
+        for clause in (c for c in node.children if c.dep_ == "advcl"):
+            if any(m.dep_ == "mark" and m.lower_ in CONDITIONS for m in clause.children):
+                cues.add("threatened")  # "sanctions if Russia fails to …": a conditional threat
         if node is not tok and node.lemma_.lower() in lex.speech_verbs and node.lemma_.lower() not in lex.status_cues:
             break
     if "threatened" in cues and kind not in THREAT_KINDS:
@@ -191,6 +199,40 @@ def _object(ctx: ArticleContext, tok: Any, kind: str) -> tuple[str | None, tuple
     return None, None
 
 
+def _is_direct(tok: Any, verb: Any) -> bool:
+    """Is the event the verb's object or an adjunct of that very verb ("held a call", "the use
+    of sanctions", "after meetings with X, Y said") rather than something deeper?"""
+    cur = tok
+    while cur.dep_ == "pobj" and cur.head.lower_ == "of" and cur.head.head.pos_ == "NOUN":
+        cur = cur.head.head
+    return bool(cur.dep_ in ("dobj", "attr", "oprd") or (cur.dep_ == "pobj" and cur.head.head == verb))
+
+
+def _proposer(ctx: ArticleContext, tok: Any, kind: str) -> list[Party]:
+    """Who proposes a meeting, talks or a call that they say "must" happen, or describe "as"
+    the next step ("X said future talks must include a summit between A and B")."""
+    if kind not in ("meeting", "talks", "call"):
+        return []
+    lex = ctx.lex
+    speech: Any | None = None
+    as_head = tok.head.head if tok.dep_ == "pobj" and tok.head.lower_ == "as" else None
+    if as_head is not None and as_head.pos_ == "NOUN" and as_head.dep_ == "dobj":
+        as_head = as_head.head  # "described the next step as a meeting"
+    if as_head is not None and as_head.lemma_.lower() in lex.speech_verbs:
+        speech = as_head
+    else:
+        modal = False
+        for node in _path(tok):
+            if node is not tok and node.lemma_.lower() in lex.speech_verbs:
+                speech = node if modal else None
+                break
+            modal = modal or any(c.dep_ == "aux" and c.lemma_.lower() in lex.proposing_modals for c in node.children)
+    if speech is None:
+        return []
+    subj = ctx.subject_of(speech, max_up=3)
+    return list(subj[1]) if subj is not None else []
+
+
 def _refers_back(tok: Any) -> bool:
     """ "the talks", "Friday's talks", "their meeting": a mention of an event told before."""
     if tok.pos_ == "VERB":
@@ -219,11 +261,14 @@ def _find(ctx: ArticleContext, tok: Any) -> _Found | None:
     lex = ctx.lex
     parties: list[Party] = []
     place: Party | None = None
+    source_event: int | None = None
     verb: Any | None
     if tok.pos_ == "VERB":
+        if kind == "call" and tok.tag_ == "VBG" and tok.dep_ == "advcl":
+            return None  # "Speaking to reporters, X said …" frames a statement, it is no call
         verb = tok
         subj = ctx.subject_of(tok)
-        if subj is not None:
+        if subj is not None and _trigger_kind(ctx, subj[0]) is None:
             parties.extend(subj[1])
         for child in tok.children:
             if child.dep_ == "dobj" and kind in ("meeting", "call"):
@@ -235,7 +280,10 @@ def _find(ctx: ArticleContext, tok: Any) -> _Found | None:
         own, place = _noun_parties(ctx, tok, kind)
         parties.extend(own)
         verb = _governing_verb(tok)
-        if verb is not None and tok.dep_ not in ("nsubj", "nsubjpass"):
+        # the subject of the governing verb takes part only when the event is its object or an
+        # adjunct of that very verb ("held a call", "after meetings with X, Y said"), not when
+        # the event sits deeper ("ahead of his conversation with X")
+        if verb is not None and _is_direct(tok, verb):
             vlemma = verb.lemma_.lower()
             agentive = vlemma in lex.strike_agent_verbs if kind == "strike" else vlemma not in lex.commentary_verbs
             if agentive:
@@ -243,7 +291,9 @@ def _find(ctx: ArticleContext, tok: Any) -> _Found | None:
                 # "the talks ended with an agreement": parties come from the talks, not "Istanbul"
                 if subj is not None and _trigger_kind(ctx, subj[0]) is None:
                     parties.extend(subj[1])
-        if not parties and kind in REPORTED_KINDS:
+                elif subj is not None:
+                    source_event = subj[0].i
+        if not parties and kind in REPORTED_KINDS and tok.dep_ in ("nsubj", "nsubjpass"):
             # "the leaders warned that further sanctions could follow": the warners
             speech = next((a for a in tok.ancestors if a.lemma_.lower() in lex.speech_verbs), None)
             if speech is not None:
@@ -252,16 +302,24 @@ def _find(ctx: ArticleContext, tok: Any) -> _Found | None:
                     parties.extend(subj[1])
     if kind == "strike":
         parties = [p for p in parties if p.type in STATE_TYPES or p.type == "ORG"]
+    if kind == "meeting" and len(unique(parties)) > 1 and all(p.type in STATE_TYPES for p in parties):
+        kind = "talks"  # states hold talks; people meet
     place = place or _place(ctx, [tok] + ([verb] if verb is not None else []))
     if place is not None:
         parties = [p for p in parties if p.id != place.id] if kind in DIPLOMACY else parties
-    status = _status(ctx, tok, kind, verb)
+    tense_verb = tok.head if verb is None and tok.dep_ in ("nsubj", "nsubjpass") else verb
+    status = _status(ctx, tok, kind, tense_verb)
     anchors = [tok] + ([verb] if verb is not None else [])
     when = find_time(tok.sent, anchors, ctx.published, ctx.lex, future=status == "planned")
     ahead = when is not None and when.date and ctx.published is not None and len(when.date) == 10
     if ahead and when is not None and ctx.published is not None and str(when.date) > ctx.published.isoformat():
         status = "planned" if status in ("held", "agreed") else status
     obj, obj_span = _object(ctx, tok, kind)
+    proposer = _proposer(ctx, tok, kind)
+    if proposer:
+        phrase = ctx.doc[tok.left_edge.i : tok.right_edge.i + 1]
+        kind, parties, status = "proposal", proposer, "proposed"
+        obj, obj_span = phrase.text[:160], (phrase.start, phrase.end)
     left = min(
         [tok.i] + [c.left_edge.i for c in tok.children if c.dep_ in ("compound", "amod", "poss") and c.i < tok.i]
     )
@@ -278,8 +336,8 @@ def _find(ctx: ArticleContext, tok: Any) -> _Found | None:
         obj_span,
         start,
         tok.idx + len(tok.text),
-        False,
-        _refers_back(tok),
+        refers_back=_refers_back(tok),
+        source_event=source_event,
     )
 
 
@@ -325,21 +383,27 @@ def extract_events(ctx: ArticleContext) -> list[Claim]:
 
 
 def _inherit(ctx: ArticleContext, found: list[_Found]) -> list[_Found]:
-    """Events naming no party take them from the previous event of their group."""
+    """Events naming no party take them from the event they came out of ("the talks led to an
+    agreement") or from the previous event of a related kind ("the talks", "the attack")."""
     out: list[_Found] = []
     last: dict[str, _Found] = {}
+    by_token: dict[int, _Found] = {}
     for f in sorted(found, key=lambda f: f.start):
-        group = ctx.lex.groups.get(f.kind)
         incomplete = not f.parties or (f.kind in TWO_SIDED and len(f.parties) < 2)
-        if incomplete and f.refers_back and group is not None and group in last:
-            prev = last[group]
+        source = by_token.get(f.source_event) if f.source_event is not None else None
+        prev = next((last[k] for k in ctx.lex.inherit_from.get(f.kind, ()) if k in last), None)
+        if incomplete and source is not None and source.parties:
+            f = replace(f, parties=tuple(unique([*f.parties, *source.parties])), inherited=True)
+        elif incomplete and f.refers_back and prev is not None:
             own = {p.id for p in f.parties}
-            if not own or own & {p.id for p in prev.parties}:
+            same_place = f.place is None or prev.place is None or f.place.id == prev.place.id
+            if same_place and (not own or own & {p.id for p in prev.parties}):
                 merged = tuple(unique([*f.parties, *prev.parties]))
                 f = replace(f, parties=merged, place=f.place or prev.place, inherited=True)
+        by_token[f.trigger.i] = f
         if f.kind in TWO_SIDED and len(f.parties) < 2:
             continue
-        if f.parties and group is not None and not f.negated:
-            last[group] = f
+        if f.parties and not f.negated:
+            last[f.kind] = f
         out.append(f)
     return out

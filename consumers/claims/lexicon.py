@@ -53,7 +53,8 @@ class Lexicon:
     strike_agent_verbs: frozenset[str]
     commentary_verbs: frozenset[str]
     sanction_heads: frozenset[str]
-    groups: dict[str, str]
+    proposing_modals: frozenset[str]
+    inherit_from: dict[str, tuple[str, ...]]
     precedence: tuple[str, ...]
     status_cues: dict[str, str]
     negation_dets: frozenset[str]
@@ -110,7 +111,8 @@ class Lexicon:
             strike_agent_verbs=frozenset(ev["strike_agent_verbs"]),
             commentary_verbs=frozenset(ev["commentary_verbs"]),
             sanction_heads=frozenset(ev["sanction_heads"]),
-            groups={k: g for g, kinds in ev["groups"].items() for k in kinds},
+            proposing_modals=frozenset(ev["proposing_modals"]),
+            inherit_from={k: tuple(v) for k, v in ev["inherit_from"].items()},
             prep_kind={k: dict(v) for k, v in ev.get("prep_kind", {}).items()},
             precedence=precedence,
             status_cues=status_cues,

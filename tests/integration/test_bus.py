@@ -14,7 +14,7 @@ import pytest
 
 from ingestor.replay import collect_files, replay
 from newswire import events
-from newswire.bus import Publisher, Shutdown, ensure_topics, make_producer
+from newswire.bus import Publisher, Shutdown, ensure_topics, make_consumer, make_producer
 from newswire.schema_registry import validate_event
 from newswire.settings import Settings
 from newswire.topics import ARTICLES, DEADLETTER, ENTITIES, topic_name
@@ -191,3 +191,21 @@ def test_tail_prints_events_for_a_human(settings: Settings) -> None:
     )
     lines = out.stdout.strip().splitlines()
     assert len(lines) == 5 and all("newswire.article.ingested" in line for line in lines)
+
+
+def test_client_settings_are_explicit_not_library_defaults(settings: Settings) -> None:
+    consumer = make_consumer(settings, "settings-check", "g")
+    producer = make_producer(settings, "settings-check")
+    try:
+        c, p = consumer.config, producer.config
+        assert c["enable_auto_commit"] is False  # offsets only after outputs are acknowledged
+        assert c["auto_offset_reset"] == "earliest"  # a new group starts at the beginning, not 'latest'
+        assert c["isolation_level"] == "read_committed"
+        assert c["max_poll_records"] == settings.max_poll_records
+        assert c["max_poll_interval_ms"] == settings.max_poll_interval_ms
+        assert p["acks"] in ("all", -1)
+        assert p["enable_idempotence"] is True
+        assert p["retries"] == settings.retries  # bounded, not kafka-python's infinite default
+    finally:
+        consumer.close(autocommit=False)
+        producer.close()

@@ -704,6 +704,36 @@ def _resolve_partial_names(groups: list[_Group], gaz: Gazetteer) -> list[_Group]
     return list(merged.values())
 
 
+_ACRONYM = re.compile(r"^[A-Z]{2,6}$")
+_ACRONYM_SKIP = frozenset({"of", "the", "and", "for", "on", "in", "de", "&"})
+
+
+def _initials(name: str) -> str:
+    return "".join(w[0] for w in re.split(r"[\s\-]+", name) if w and w.lower() not in _ACRONYM_SKIP).upper()
+
+
+def _join_acronyms(groups: list[_Group]) -> list[_Group]:
+    """An acronym joins the one organization of the article whose initials it spells
+    ("WMO" → "World Meteorological Organization")."""
+    long_forms: dict[str, list[_Group]] = {}
+    for g in groups:
+        if g.is_person() or (g.known is not None and g.known.type == "PERSON"):
+            continue
+        for _c, surface in g.items:
+            if len(surface.split()) >= 2:
+                long_forms.setdefault(_initials(surface), []).append(g)
+    out = []
+    for g in groups:
+        forms = {t for _c, t in g.items}
+        if g.known is None and len(forms) == 1 and _ACRONYM.match(next(iter(forms))):
+            targets = {id(t): t for t in long_forms.get(next(iter(forms)), []) if t is not g}
+            if len(targets) == 1:
+                next(iter(targets.values())).items.extend(g.items)
+                continue
+        out.append(g)
+    return out
+
+
 def _canonical(doc: Any, g: _Group) -> tuple[str, str]:
     if g.known is not None:
         return g.known.name, g.known.type
@@ -765,7 +795,7 @@ def resolve_entities(doc: Any, gazetteer: Gazetteer | None = None) -> ArticleEnt
             continue
         kept.append(c)
     _places_by_context(doc, text, kept)
-    groups = _resolve_partial_names(_group(doc, kept, gaz), gaz)
+    groups = _join_acronyms(_resolve_partial_names(_group(doc, kept, gaz), gaz))
     _complete_mentions(doc, text, groups, gaz)
     return _build(doc, groups)
 

@@ -248,3 +248,14 @@ def test_initials_with_and_without_dots_are_one_id(nlp: Any) -> None:
     found = entities(nlp, "J.D. Vance met reporters in Ohio on Friday. Later JD Vance flew to Washington.")
     vance = found.by_id("jd-vance")
     assert vance is not None and vance.count == 2
+
+
+def test_an_acronym_joins_the_organization_it_abbreviates(nlp: Any) -> None:
+    text = (
+        "Speaking in Geneva, WMO Secretary-General Celeste Saulo said governments must act. "
+        "Saulo said the World Meteorological Organization would publish a report in June."
+    )
+    found = entities(nlp, text)
+    wmo = found.by_id("world-meteorological-organization")
+    assert wmo is not None and {m.text for m in wmo.mentions} == {"WMO", "World Meteorological Organization"}
+    assert "wmo" not in ids(found)

@@ -96,6 +96,15 @@ def _verbs(noun: Any) -> list[Any]:
     return out
 
 
+def _class_by_verb(ctx: ArticleContext, tok: Any) -> str | None:
+    """ "killing 5 and wounding 12": a bare number whose verb only ever counts one kind of thing."""
+    if tok.dep_ not in ("dobj", "nsubjpass", "conj") or tok.head.pos_ != "VERB":
+        return None
+    lemma = tok.head.lemma_.lower()
+    classes = {c.noun_class for c in ctx.lex.categories if lemma in c.verbs and not c.default}
+    return classes.pop() if len(classes) == 1 else None
+
+
 def _category(ctx: ArticleContext, noun_class: str, verbs: list[Any], sent_lemmas: set[str]) -> Category | None:
     cats = [c for c in ctx.lex.categories if c.noun_class == noun_class]
     lemmas = {v.lemma_.lower() for v in verbs} | {v.lower_ for v in verbs}
@@ -186,7 +195,7 @@ def extract_counts(ctx: ArticleContext) -> list[Claim]:
             if noun_class is None and anaphoric:
                 if noun is None and in_sentence and tok.dep_ not in ("nsubj", "nsubjpass", "dobj"):
                     continue  # "one in Kyiv and another in …" breaks down a count already made
-                noun_class = last_class
+                noun_class = last_class or _class_by_verb(ctx, tok)
             if noun_class is None:
                 continue
             anchor = noun if noun is not None else tok

@@ -144,8 +144,15 @@ def _indirect(ctx: ArticleContext, spans: list[tuple[int, int]], used: set[int])
             continue
         comp = comps[0]
         span = ctx.doc[comp.left_edge.i : comp.right_edge.i + 1]
-        if len(span) < 3:
-            continue
+        if len(span) < 3 or tok.dep_ == "relcl" or span[0].tag_ in ("WDT", "WP"):
+            continue  # "…, which he said could be critical": a remark inside a relative clause
+        inside = sum(
+            min(e, span.end_char) - max(s, span.start_char)
+            for s, e in spans
+            if s < span.end_char and span.start_char < e
+        )
+        if inside * 2 > span.end_char - span.start_char:
+            continue  # mostly a direct quotation already taken
         start, end = span.start_char, span.end_char
         who = AssertedBy("source", speaker.text, speaker.entity)
         out.append(

@@ -66,3 +66,8 @@ def test_prisoners_exchanged() -> None:
 
 def test_numbers_with_no_counted_thing_are_ignored() -> None:
     assert _counts("The index rose 12 points and 300 listed firms reported profits.") == []
+
+
+def test_bare_numbers_counted_by_their_verb() -> None:
+    text = "The shelling of the market hit dozens of stalls, killing 5 and wounding 12."
+    assert _counts(text) == [("killed", 5, False), ("injured", 12, False)]

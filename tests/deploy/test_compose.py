@@ -232,3 +232,13 @@ def test_replay_seeds_reads_the_seed_directory() -> None:
     mounts = dict((t, s) for s, t in _mounts(service))
     assert Path(args.paths[0]).as_posix() in mounts
     assert any((ROOT / mounts["/app/seeds"]).glob("*.txt"))
+
+
+def test_the_mounted_feeds_file_is_a_valid_feed_list() -> None:
+    from ingestor.feeds.config import parse_config
+
+    mounts = dict((t, s) for s, t in _mounts(SERVICES["ingestor"]))
+    args = build_parser().parse_args(_command(SERVICES["ingestor"]))
+    source = ROOT / mounts[str(args.feeds)]
+    config = parse_config(source.read_text(encoding="utf-8"))
+    assert config.feeds, f"{source} lists no feed"

@@ -249,7 +249,11 @@ def _place(ctx: ArticleContext, tokens: list[Any]) -> Party | None:
             if child.dep_ != "prep" or child.lower_ not in ("in", "at", "near", "on", "across", "over"):
                 continue
             for pobj in (c for c in child.children if c.dep_ == "pobj"):
-                parties = [p for p in ctx.np_parties(pobj, resolve=False) if p.type in ("GPE", "LOC", "FAC")]
+                parties = [
+                    p
+                    for p in ctx.np_parties(pobj, resolve=False)
+                    if p.type in ("GPE", "LOC", "FAC") and p.text.lower() not in ctx.lex.demonyms
+                ]
                 if parties:
                     return parties[-1]
     return None
@@ -258,7 +262,7 @@ def _place(ctx: ArticleContext, tokens: list[Any]) -> Party | None:
 def _claim(ctx: ArticleContext, f: _Found) -> Claim:
     verbs = _verbs(f.anchor)
     actor: Party | None = None
-    for verb in verbs:
+    for verb in verbs if f.noun_class else []:  # a duration ("a 30-day truce") has no actor
         if verb.pos_ != "VERB":
             continue
         subj = ctx.subject_of(verb, max_up=3)

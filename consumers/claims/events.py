@@ -10,6 +10,7 @@ An event that names no party takes them from the previous event of its group ("t
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import date
 from typing import Any
 
 from consumers.claims.context import STATE_TYPES, ArticleContext, Party, unique
@@ -111,7 +112,11 @@ def _place(ctx: ArticleContext, tokens: list[Any]) -> Party | None:
         for child in tok.children:
             if child.dep_ == "prep" and child.lower_ in PLACE_PREPS:
                 for pobj in (c for c in child.children if c.dep_ == "pobj"):
-                    found = [p for p in ctx.np_parties(pobj, resolve=False) if p.type in ("GPE", "LOC", "FAC", "ORG")]
+                    found = [
+                        p
+                        for p in ctx.np_parties(pobj, resolve=False)
+                        if p.type in ("GPE", "LOC", "FAC", "ORG") and p.text.lower() not in ctx.lex.demonyms
+                    ]
                     if found:
                         return found[-1]
     return None
@@ -233,6 +238,24 @@ def _proposer(ctx: ArticleContext, tok: Any, kind: str) -> list[Party]:
     return list(subj[1]) if subj is not None else []
 
 
+def _status_in_time(status: str, when: TimeExpr | None, published: date | None) -> str:
+    """A date after publication makes a held event planned; one before makes a planned one held."""
+    if when is None or when.date is None or published is None:
+        return status
+    if len(when.date) == 10:
+        ref = published.isoformat()
+    elif "-W" in when.date:
+        year, week, _ = published.isocalendar()
+        ref = f"{year}-W{week:02d}"
+    else:
+        return status
+    if when.date > ref and status in ("held", "agreed"):
+        return "planned"
+    if when.date < ref and status == "planned":
+        return "held"
+    return status
+
+
 def _refers_back(tok: Any) -> bool:
     """ "the talks", "Friday's talks", "their meeting": a mention of an event told before."""
     if tok.pos_ == "VERB":
@@ -291,8 +314,8 @@ def _find(ctx: ArticleContext, tok: Any) -> _Found | None:
                 # "the talks ended with an agreement": parties come from the talks, not "Istanbul"
                 if subj is not None and _trigger_kind(ctx, subj[0]) is None:
                     parties.extend(subj[1])
-                elif subj is not None:
-                    source_event = subj[0].i
+                elif subj is not None and kind == "agreement":
+                    source_event = subj[0].i  # "the talks ended with an agreement"
         if not parties and kind in REPORTED_KINDS and tok.dep_ in ("nsubj", "nsubjpass"):
             # "the leaders warned that further sanctions could follow": the warners
             speech = next((a for a in tok.ancestors if a.lemma_.lower() in lex.speech_verbs), None)
@@ -311,9 +334,7 @@ def _find(ctx: ArticleContext, tok: Any) -> _Found | None:
     status = _status(ctx, tok, kind, tense_verb)
     anchors = [tok] + ([verb] if verb is not None else [])
     when = find_time(tok.sent, anchors, ctx.published, ctx.lex, future=status == "planned")
-    ahead = when is not None and when.date and ctx.published is not None and len(when.date) == 10
-    if ahead and when is not None and ctx.published is not None and str(when.date) > ctx.published.isoformat():
-        status = "planned" if status in ("held", "agreed") else status
+    status = _status_in_time(status, when, ctx.published)
     obj, obj_span = _object(ctx, tok, kind)
     proposer = _proposer(ctx, tok, kind)
     if proposer:

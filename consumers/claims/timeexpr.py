@@ -68,9 +68,10 @@ def normalize(text: str, published: date | None, lex: Lexicon, *, future: bool =
 
 def is_duration(span: Any) -> bool:
     """ "three years", "a day", "for two weeks": a length of time, not a point in time."""
-    lemmas = {t.lemma_.lower() for t in span}
+    units = [t for t in span if t.lemma_.lower() in _DURATION_UNITS]
     has_number = any(t.like_num or t.lower_ in ("a", "an") for t in span)
-    return bool(lemmas & _DURATION_UNITS) and has_number
+    plural = any(t.tag_ == "NNS" for t in units)  # "after weeks of talks"
+    return bool(units) and (has_number or plural)
 
 
 def time_candidates(sent: Any, lex: Lexicon) -> list[Any]:
@@ -85,11 +86,24 @@ def time_candidates(sent: Any, lex: Lexicon) -> list[Any]:
     return out
 
 
+def _attached(root: Any, anchors: Sequence[Any], steps: int = 3) -> bool:
+    """Does the time expression belong to the anchor's own clause ("talks on Monday", "met …
+    on Monday", "Monday's call") rather than to another clause of the sentence?"""
+    cur = root
+    for _ in range(steps):
+        if any(cur.i == a.i for a in anchors):
+            return True
+        if cur.head.i == cur.i or cur.dep_ in ("ccomp", "relcl", "advcl", "conj", "acl"):
+            return False
+        cur = cur.head
+    return any(cur.i == a.i for a in anchors)
+
+
 def find_time(
     sent: Any, anchors: Sequence[Any], published: date | None, lex: Lexicon, *, future: bool = False
 ) -> TimeExpr | None:
     """The time expression of the sentence nearest to the anchor tokens."""
-    cands = time_candidates(sent, lex)
+    cands = [c for c in time_candidates(sent, lex) if _attached(c.root, anchors)]
     if not cands or not anchors:
         return None
     best = min(cands, key=lambda s: min(abs(s.root.i - a.i) for a in anchors))

@@ -38,6 +38,8 @@ OUTCOMES = ("ok", "empty", "truncated", "skipped")
 _TAG = re.compile(r"<[^<>]{0,2000}>")
 _ENTITY = re.compile(r"&[#a-zA-Z0-9]{1,10};")
 _WORD = re.compile(r"[^\W\d_]+")
+_LETTER = re.compile(r"[^\W\d_]")
+_LATIN = re.compile(r"[A-Za-z\u00c0-\u024f]")
 _EN_FUNCTION_WORDS = frozenset(
     re.findall(
         r"\w+",
@@ -73,9 +75,9 @@ class Extraction:
 def looks_english(text: str, sample_chars: int = 20_000) -> bool:
     """Enough English function words in the first ``sample_chars`` (short texts get the benefit)."""
     sample = text[:sample_chars]
-    letters = [ch for ch in sample if ch.isalpha()]
-    latin = sum(1 for ch in letters if ch < "\u0250")  # Latin script (ASCII to IPA extensions)
-    if len(letters) >= 200 and latin < 0.5 * len(letters):
+    letters = len(_LETTER.findall(sample))
+    latin = len(_LATIN.findall(sample))  # Latin script (ASCII to Latin Extended-B)
+    if letters >= 200 and latin < 0.5 * letters:
         return False
     words = [w.lower() for w in _WORD.findall(sample)]
     if len(words) < 25:

@@ -244,7 +244,10 @@ def _read_json(path: Path | str | None) -> dict[str, Any]:
         text = resources.files("consumers.nlp").joinpath("data", DEFAULT_ALIASES).read_text(encoding="utf-8")
     else:
         text = Path(path).read_text(encoding="utf-8")
-    raw = json.loads(text)
+    try:
+        raw = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"alias file {path or DEFAULT_ALIASES} is not valid JSON: {exc}") from exc
     if not isinstance(raw, dict):
         raise ValueError(f"alias file {path or DEFAULT_ALIASES}: expected a JSON object")
     return raw
@@ -272,6 +275,10 @@ def load_gazetteer(extra_paths: Sequence[Path | str] = (), *, packaged: bool = T
     }
     for raw in sources:
         for entry in raw.get("entities", ()):
+            if not isinstance(entry, dict) or not str(entry.get("name", "")).strip():
+                raise ValueError(f"alias data: every entity needs a non-empty 'name', got {entry!r:.200}")
+            if not isinstance(entry.get("aliases", []), list):
+                raise ValueError(f"alias data: 'aliases' of {entry['name']!r} must be a list")
             k = Known(str(entry["name"]), str(entry.get("type", "ORG")))
             for form in [k.name, *entry.get("aliases", ())]:
                 forms.add(str(form))

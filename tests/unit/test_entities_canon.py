@@ -259,3 +259,13 @@ def test_an_acronym_joins_the_organization_it_abbreviates(nlp: Any) -> None:
     wmo = found.by_id("world-meteorological-organization")
     assert wmo is not None and {m.text for m in wmo.mentions} == {"WMO", "World Meteorological Organization"}
     assert "wmo" not in ids(found)
+
+
+def test_a_broken_alias_file_is_a_clear_error(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json", encoding="utf-8")
+    with pytest.raises(ValueError, match="not valid JSON"):
+        load_gazetteer([bad])
+    bad.write_text(json.dumps({"entities": [{"type": "ORG"}]}), encoding="utf-8")
+    with pytest.raises(ValueError, match="name"):
+        load_gazetteer([bad])

@@ -184,7 +184,11 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     started = time.perf_counter()
     nlp = load_model()
     paths = tuple(args.aliases) if args.aliases else alias_paths()
-    gazetteer = configured_gazetteer(paths)
+    try:
+        gazetteer = configured_gazetteer(paths)
+    except (OSError, ValueError) as exc:
+        log.error("alias data unusable", extra=logs.fields(stage=STAGE, error=str(exc)[:500]))
+        return 2
     info = model_info(nlp)
     metrics.model_info.labels(
         stage=STAGE, model=info["model"], version=info["version"], pipes=info["pipes"], extractor=core.EXTRACTOR

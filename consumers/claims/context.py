@@ -91,8 +91,25 @@ class ArticleContext:
     published: date | None
     quote_spans: list[tuple[int, int, AssertedBy]] = field(default_factory=list)
     _fold: dict[str, str] = field(default_factory=dict)
+    _sents: list[Any] = field(default_factory=list)
+    _sent_of: list[int] = field(default_factory=list)
+    _entity_of: dict[int, Entity] = field(default_factory=dict)
+    text: str = ""
 
     def __post_init__(self) -> None:
+        self.text = self.doc.text  # Doc.text joins every token on each access
+        # one pass each over sentences and mentions: rules then look them up per token
+        self._sents = list(self.doc.sents)
+        self._sent_of = [0] * len(self.doc)
+        for n, sent in enumerate(self._sents):
+            for i in range(sent.start, sent.end):
+                self._sent_of[i] = n
+        for e in self.entities.entities:
+            for m in e.mentions:
+                span = self.doc.char_span(m.start, m.end, alignment_mode="expand")
+                if span is not None:
+                    for i in range(span.start, span.end):
+                        self._entity_of.setdefault(i, e)
         persons = [e for e in self.entities.entities if e.type == "PERSON"]
         for e in persons:
             if "-" in e.id:
@@ -119,9 +136,21 @@ class ArticleContext:
             return Party(self._fold.get(found.id, found.id), found.type, word)
         return Party(slug(name), "GPE", word)
 
+    def sent(self, token: Any) -> Any:
+        """The sentence of a token (precomputed: ``Token.sent`` walks the document)."""
+        return self._sents[self._sent_of[token.i]]
+
+    def sent_at(self, char: int) -> Any:
+        span = self.doc.char_span(char, min(char + 1, len(self.text)), alignment_mode="expand")
+        return self.sent(span[0]) if span is not None and len(span) else None
+
+    @property
+    def sents(self) -> list[Any]:
+        return self._sents
+
     def party_at(self, token: Any) -> Party | None:
         """The entity a token belongs to (or a nationality adjective stands for)."""
-        e = self.entities.at(token.idx, token.idx + len(token.text))
+        e = self._entity_of.get(token.i)
         if e is not None:
             return self._party(e, token.text)
         if token.pos_ in ("ADJ", "PROPN", "NOUN") and token.lower_ in self.lex.demonyms:
@@ -196,18 +225,18 @@ class ArticleContext:
                 root = span.root
                 rank = 0
                 if root.dep_ in SUBJECTS:
-                    rank = 2 if root.head.dep_ in ("ROOT", "conj") or root.head == root.sent.root else 1
+                    rank = 2 if root.head.dep_ in ("ROOT", "conj") or root.head == self.sent(root).root else 1
                 best.append((rank, m.start, Party(self._fold.get(e.id, e.id), e.type, m.text)))
         if not best:
             return None
         # the latest sentence that mentions a person; inside it the best-ranked, then the latest
-        last_sent = max(self.doc.char_span(b[1], b[1] + 1, alignment_mode="expand").sent.start_char for b in best)
+        last_sent = max(self.sent_at(b[1]).start_char for b in best)
         pool = [b for b in best if b[1] >= last_sent]
         return max(pool, key=lambda t: (t[0], t[1]))[2]
 
     def recent_group(self, before: int) -> list[Party]:
         """Antecedent of "they": the most recent plural subject that names entities."""
-        for sent in reversed([s for s in self.doc.sents if s.end_char <= before or s.start_char < before]):
+        for sent in reversed([s for s in self._sents if s.start_char < before][-20:]):
             for tok in sent:
                 if tok.idx >= before or tok.dep_ not in SUBJECTS or self.inside_quote(tok.idx):
                     continue
@@ -262,13 +291,12 @@ class ArticleContext:
         return None
 
     def evidence(self, start: int, end: int) -> Evidence:
-        doc = self.doc
-        first = doc.char_span(start, max(start + 1, min(end, start + 1)), alignment_mode="expand")
-        last = doc.char_span(max(start, end - 1), end, alignment_mode="expand")
-        s_start = first.sent.start_char if first is not None else start
-        s_end = last.sent.end_char if last is not None else end
+        first = self.sent_at(start)
+        last = self.sent_at(max(start, end - 1))
+        s_start = first.start_char if first is not None else start
+        s_end = last.end_char if last is not None else end
         s_start, s_end = min(s_start, start), max(s_end, end)
-        return Evidence(start, end, s_start, s_end, doc.text[s_start:s_end])
+        return Evidence(start, end, s_start, s_end, self.text[s_start:s_end])
 
     def attribution(self, token: Any) -> AssertedBy:
         """Who asserts what this token says: a quotation's speaker, the subject of a reporting
@@ -276,7 +304,7 @@ class ArticleContext:
         for s, e, who in self.quote_spans:
             if s <= token.idx < e:
                 return who
-        sent = token.sent
+        sent = self.sent(token)
         for tok in sent:
             if tok.lower_ == "according" and any(c.lower_ == "to" for c in tok.children):
                 to = next(c for c in tok.children if c.lower_ == "to")

@@ -123,7 +123,7 @@ def _category(ctx: ArticleContext, noun_class: str, verbs: list[Any], sent_lemma
 def _lower_bound(ctx: ArticleContext, tok: Any, start: int) -> tuple[bool, int]:
     """Whether "at least"/"more than" … precede the number, and where the phrase starts."""
     window_start = max(0, start - 25)
-    before = ctx.doc.text[window_start:start].lower().rstrip()
+    before = ctx.text[window_start:start].lower().rstrip()
     if tok.idx != start:
         return False, start
     for phrase in ctx.lex.lower_bound:
@@ -170,7 +170,7 @@ def _victims(ctx: ArticleContext, sent: Any, counted: set[str]) -> list[tuple[An
 def extract_counts(ctx: ArticleContext) -> list[Claim]:
     found: list[_Found] = []
     pending: list[tuple[Any, str, int]] = []  # single victims being added up: (token, category, sent no)
-    sents = list(ctx.doc.sents)
+    sents = ctx.sents
     for sent_no, sent in enumerate(sents):
         sent_lemmas = {t.lemma_.lower() for t in sent}
         in_sentence: list[_Found] = []
@@ -221,7 +221,7 @@ def extract_counts(ctx: ArticleContext) -> list[Claim]:
             found.extend(_flush(pending))
             pending = []
     found.extend(_flush(pending))
-    return [_claim(ctx, f) for f in _dedupe(found)]
+    return [_claim(ctx, f) for f in _dedupe(ctx, found)]
 
 
 def _flush(pending: list[tuple[Any, str, int]]) -> list[_Found]:
@@ -232,11 +232,11 @@ def _flush(pending: list[tuple[Any, str, int]]) -> list[_Found]:
     return [_Found(pending[0][1], float(len(pending)), False, start, last.idx + len(last.text), first, "people", 0.6)]
 
 
-def _dedupe(found: list[_Found]) -> list[_Found]:
+def _dedupe(ctx: ArticleContext, found: list[_Found]) -> list[_Found]:
     seen: set[tuple[str, float, int]] = set()
     out: list[_Found] = []
     for f in sorted(found, key=lambda f: f.start):
-        key = (f.category, f.value, f.anchor.sent.start)
+        key = (f.category, f.value, ctx.sent(f.anchor).start)
         if key not in seen:
             seen.add(key)
             out.append(f)
@@ -270,7 +270,7 @@ def _claim(ctx: ArticleContext, f: _Found) -> Claim:
             actor = subj[1][0]
             break
     place = _place(ctx, [f.anchor, *verbs])
-    when = find_time(f.anchor.sent, [f.anchor, *verbs], ctx.published, ctx.lex)
+    when = find_time(ctx.sent(f.anchor), [f.anchor, *verbs], ctx.published, ctx.lex)
     return Claim(
         kind="count",
         asserted_by=ctx.attribution(verbs[0] if verbs else f.anchor),
@@ -280,7 +280,7 @@ def _claim(ctx: ArticleContext, f: _Found) -> Claim:
             category=f.category,
             value=f.value,
             lower_bound=f.lower,
-            text=ctx.doc.text[f.start : f.end],
+            text=ctx.text[f.start : f.end],
             actor=actor.id if actor else None,
             place=place.id if place else None,
             time=when.text if when else None,

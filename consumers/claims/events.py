@@ -333,7 +333,7 @@ def _find(ctx: ArticleContext, tok: Any) -> _Found | None:
     tense_verb = tok.head if verb is None and tok.dep_ in ("nsubj", "nsubjpass") else verb
     status = _status(ctx, tok, kind, tense_verb)
     anchors = [tok] + ([verb] if verb is not None else [])
-    when = find_time(tok.sent, anchors, ctx.published, ctx.lex, future=status == "planned")
+    when = find_time(ctx.sent(tok), anchors, ctx.published, ctx.lex, future=status == "planned")
     status = _status_in_time(status, when, ctx.published)
     obj, obj_span = _object(ctx, tok, kind)
     proposer = _proposer(ctx, tok, kind)
@@ -364,7 +364,7 @@ def _find(ctx: ArticleContext, tok: Any) -> _Found | None:
 
 def extract_events(ctx: ArticleContext) -> list[Claim]:
     found: list[_Found] = []
-    for sent in ctx.doc.sents:
+    for sent in ctx.sents:
         in_sent = [f for f in (_find(ctx, tok) for tok in sent) if f is not None]
         # a meeting inside a proposal/offer/demand is what is proposed, not an event of its own
         spans = [f.object_span for f in in_sent if f.object_span is not None]
@@ -379,7 +379,7 @@ def extract_events(ctx: ArticleContext) -> list[Claim]:
         kind = f.kind
         if kind == "meeting" and all(p.type in STATE_TYPES for p in f.parties) and len(f.parties) > 1:
             kind = "talks"
-        key = (kind, frozenset(p.id for p in f.parties), f.trigger.sent.start)
+        key = (kind, frozenset(p.id for p in f.parties), ctx.sent(f.trigger).start)
         if key in seen:
             continue
         seen.add(key)

@@ -67,13 +67,12 @@ def _prefer(parties: list[Party]) -> Party | None:
 
 
 def _cue_near(ctx: ArticleContext, start: int, end: int, spans: list[tuple[int, int]]) -> Any | None:
-    doc = ctx.doc
-    first = doc.char_span(start, start + 1, alignment_mode="expand")
-    last = doc.char_span(end - 1, end, alignment_mode="expand")
+    first = ctx.sent_at(start)
+    last = ctx.sent_at(end - 1)
     if first is None or last is None:
         return None
     candidates: list[tuple[int, Any]] = []
-    for sent in {first.sent.start: first.sent, last.sent.start: last.sent}.values():
+    for sent in {first.start: first, last.start: last}.values():
         for tok in sent:
             if tok.lemma_.lower() not in ctx.lex.speech_verbs or tok.pos_ not in ("VERB", "AUX"):
                 continue
@@ -88,7 +87,7 @@ def _cue_near(ctx: ArticleContext, start: int, end: int, spans: list[tuple[int, 
 
 def extract_quotes(ctx: ArticleContext) -> list[Claim]:
     """Direct quotations (≥ ``min_quote_words`` words) and indirect speech with a known speaker."""
-    text = ctx.doc.text
+    text = ctx.text
     spans = quotation_spans(text)
     claims: list[Claim] = []
     used_cues: set[int] = set()

@@ -131,3 +131,19 @@ def test_a_real_event_validates_against_its_message_payload() -> None:
     other = payload_validator(message_for_type(events.ARTICLE_INGESTED))
     with pytest.raises(jsonschema.ValidationError):
         other.validate(event)
+
+
+def test_consumer_groups_are_the_enrichers_groups() -> None:
+    """An enricher's group is ``newswire-<STAGE>`` (StageRunner's default); read without importing spaCy."""
+    import re
+
+    stages = {
+        re.search(r'^STAGE = "([a-z-]+)"', (ROOT / "consumers" / kind / "service.py").read_text(), re.M).group(1)  # type: ignore[union-attr]
+        for kind in ("entities", "claims")
+    }
+    groups = {
+        op["bindings"]["kafka"]["groupId"]["const"]
+        for op in DOC["operations"].values()
+        if op["action"] == "receive" and "bindings" in op
+    }
+    assert groups == {f"newswire-{stage}" for stage in stages}

@@ -5,6 +5,7 @@
 workers = 8              # feeds polled in parallel
 per_host = 2             # requests in flight to one host
 include_comments = true  # trafilatura's default; false drops reader comments from the text
+publish_every = 5        # a long poll publishes its articles every N new entries
 
 [[feeds]]
 name = "bbc-world"       # metric label and state key: letters, digits, '.', '_' and '-'
@@ -50,6 +51,7 @@ class IngestOptions:
     per_host: int = 2
     include_comments: bool = True
     max_entries_per_poll: int = 200
+    publish_every: int = 5  # a long poll publishes (and remembers) its articles every N new entries
     extract_workers: int = 2
     extract_timeout_s: float = 20.0
     request_deadline_s: float = 30.0

@@ -2,7 +2,9 @@
 
 Order per poll (DESIGN.md, Guarantees): publish the articles and dead letters → flush and check
 every acknowledgement → only then write the poll to the state (seen entries, revisions,
-validators). A crash in between re-publishes the same event ids on the next run, which consumers
+validators). A long poll hands over a chunk every ``publish_every`` new entries, published and
+remembered the same way, so a slow feed's first articles do not wait for its last page; the
+validators are stored only with the final result of a poll that handled every entry. A crash in between re-publishes the same event ids on the next run, which consumers
 drop; nothing is lost. All publishing and state writes happen on the main thread, one poll at a
 time, so "published once" holds across feeds polled concurrently.
 
@@ -13,6 +15,7 @@ entries, what they finished is published and persisted, and the process exits 0.
 from __future__ import annotations
 
 import logging
+import queue
 import random
 import time
 from collections.abc import Callable
@@ -80,8 +83,17 @@ class Ingestor:
     def __post_init__(self) -> None:
         for aid, sig in self.state.signatures(self.near.capacity):
             self.near.add(aid, sig)
+        self._chunks: queue.Queue[PollResult] = queue.Queue()
         self.poller = Poller(
-            self.fetcher, self.extractor, self.state, self.near, self.config.options, self.shutdown.event, self.clock
+            self.fetcher,
+            self.extractor,
+            self.state,
+            self.near,
+            self.config.options,
+            self.shutdown.event,
+            self.clock,
+            emit=self._chunks.put,
+            chunk_size=self.config.options.publish_every,
         )
         self.source = self.settings.event_source + "/ingestor"
 
@@ -116,8 +128,9 @@ class Ingestor:
                     nxt = min(due.values(), default=now + 1.0)
                     self.shutdown.wait(min(max(nxt - self.clock(), 0.05), 1.0))
                     continue
-                timeout = 0.5 if not once else None
-                finished, _ = wait(list(in_flight), timeout=timeout, return_when=FIRST_COMPLETED)
+                finished, _ = wait(list(in_flight), timeout=0.2, return_when=FIRST_COMPLETED)
+                # chunks first: a poll's chunks are queued before its future completes
+                self._drain_chunks()
                 for fut in finished:
                     name = in_flight.pop(fut)
                     due[name] = self._handle(fut.result())
@@ -127,6 +140,14 @@ class Ingestor:
                         self.state.prune()
         self.state.prune()
         return self.stats
+
+    def _drain_chunks(self) -> None:
+        while True:
+            try:
+                chunk = self._chunks.get_nowait()
+            except queue.Empty:
+                return
+            self._handle_chunk(chunk)
 
     def _safe_poll(self, feed: FeedConfig) -> PollResult:
         try:
@@ -139,10 +160,8 @@ class Ingestor:
 
     # -- one finished poll -----------------------------------------------------------------------
 
-    def _handle(self, r: PollResult) -> float:
-        m = self.metrics
-        label = m.feed(r.feed.name)
-        now = self.clock()
+    def _publish(self, r: PollResult, now: float) -> tuple[list[PublishedArticle], list[SeenEntry], int, list[Any]]:
+        """Publish a result's articles and dead letters and wait for every acknowledgement."""
         published: list[PublishedArticle] = []
         seen: list[SeenEntry] = list(r.seen)
         in_poll: dict[str, str] = {}
@@ -197,6 +216,42 @@ class Ingestor:
             self.publisher.publish(DEADLETTER, env)
         # Acknowledged by the broker before anything is remembered (raises StageFatal otherwise).
         self.publisher.flush(timeout_s=self.settings.request_timeout_ms / 1000 * 4)
+        return published, seen, dup_count, envelopes_dl
+
+    def _count(self, r: PollResult, published: list[PublishedArticle], dup_count: int, dls: list[Any]) -> None:
+        m = self.metrics
+        label = m.feed(r.feed.name)
+        for art in published:
+            if art.signature is not None:
+                self.near.add(art.article_id, art.signature)
+        self.stats.published += len(published)
+        self.stats.deduplicated += dup_count
+        self.stats.deadletters += len(dls)
+        m.entries.labels(feed=label).inc(r.new_entries)
+        m.published.labels(feed=label).inc(len(published))
+        for outcome, n in r.extraction.items():
+            m.extraction.labels(outcome=outcome).inc(n)
+        for reason, n in r.page_errors.items():
+            m.errors.labels(feed=label, reason=m.reason(reason)).inc(n)
+        for env in dls:
+            m.deadletters.labels(reason=env.data["reason"]).inc()
+            log.warning(
+                "dead-lettered an input",
+                extra=logs.fields(feed=r.feed.name, reason=env.data["reason"], error=env.data["error_message"][:300]),
+            )
+
+    def _handle_chunk(self, r: PollResult) -> None:
+        """An intermediate chunk of a running poll: publish, acknowledge, then remember it."""
+        now = self.clock()
+        published, seen, dup_count, dls = self._publish(r, now)
+        self.state.record_progress(r.state, now=now, entries=seen, articles=published, new_entries=r.new_entries)
+        self._count(r, published, dup_count, dls)
+
+    def _handle(self, r: PollResult) -> float:
+        m = self.metrics
+        label = m.feed(r.feed.name)
+        now = self.clock()
+        published, seen, dup_count, envelopes_dl = self._publish(r, now)
 
         ok = r.outcome in ("ok", "not_modified", "partial")
         failures = 0 if ok else r.state.failures + 1
@@ -220,28 +275,10 @@ class Ingestor:
             articles=published,
             new_entries=r.new_entries,
         )
-        for art in published:
-            if art.signature is not None:
-                self.near.add(art.article_id, art.signature)
-
         # metrics, logs, stats
+        self._count(r, published, dup_count, envelopes_dl)
         self.stats.polls += 1
-        self.stats.published += len(published)
-        self.stats.deduplicated += dup_count
-        self.stats.deadletters += len(envelopes_dl)
         m.polls.labels(feed=label, outcome=r.outcome).inc()
-        m.entries.labels(feed=label).inc(r.new_entries)
-        m.published.labels(feed=label).inc(len(published))
-        for outcome, n in r.extraction.items():
-            m.extraction.labels(outcome=outcome).inc(n)
-        for reason, n in r.page_errors.items():
-            m.errors.labels(feed=label, reason=m.reason(reason)).inc(n)
-        for env in envelopes_dl:
-            m.deadletters.labels(reason=env.data["reason"]).inc()
-            log.warning(
-                "dead-lettered an input",
-                extra=logs.fields(feed=r.feed.name, reason=env.data["reason"], error=env.data["error_message"][:300]),
-            )
         if r.bozo:
             m.bozo.labels(feed=label).inc()
         if ok:

@@ -74,6 +74,20 @@ class PollResult:
     extraction: Counter[str] = field(default_factory=Counter)
     page_errors: Counter[str] = field(default_factory=Counter)
     new_entries: int = 0
+    #: False for an intermediate chunk of a long poll: its entries and articles only; the final
+    #: result (True) carries the outcome, the validators and the schedule.
+    final: bool = True
+
+    def take_chunk(self) -> PollResult:
+        """Move the entries handled so far into a chunk the daemon can publish right away."""
+        chunk = PollResult(self.feed, self.state, "chunk", self.now, final=False)
+        chunk.candidates, self.candidates = self.candidates, []
+        chunk.seen, self.seen = self.seen, []
+        chunk.deadletters, self.deadletters = self.deadletters, []
+        chunk.extraction, self.extraction = self.extraction, Counter()
+        chunk.page_errors, self.page_errors = self.page_errors, Counter()
+        chunk.new_entries, self.new_entries = self.new_entries, 0
+        return chunk
 
     @property
     def keep_validators(self) -> bool:
@@ -110,6 +124,10 @@ class Poller:
     options: IngestOptions
     stop: threading.Event
     clock: Callable[[], float]
+    #: Receives chunks of a long poll every ``chunk_size`` new entries (published and persisted
+    #: before the poll ends, so a slow feed's first articles do not wait for its last page).
+    emit: Callable[[PollResult], None] | None = None
+    chunk_size: int = 5
 
     def _page_limits(self) -> FetchLimits:
         o = self.options
@@ -182,6 +200,8 @@ class Poller:
             done_in_poll.add(key)
             result.new_entries += 1
             self._entry(feed, parsed, key, fp, entry, prev is not None, result)
+            if self.emit is not None and result.new_entries >= self.chunk_size:
+                self.emit(result.take_chunk())
 
     def _entry(
         self,

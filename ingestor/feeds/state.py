@@ -203,35 +203,18 @@ class State:
             db = self._db
             db.execute("BEGIN IMMEDIATE")
             try:
-                published = 0
-                for art in articles:
-                    published += 1
-                    db.execute(
-                        "INSERT INTO articles(article_id,url,revision,signature,published_at) VALUES(?,?,?,?,?) "
-                        "ON CONFLICT(article_id) DO UPDATE SET revision=excluded.revision, url=excluded.url, "
-                        "signature=excluded.signature, published_at=excluded.published_at",
-                        (art.article_id, art.url, art.revision, art.signature, now),
-                    )
-                    for alias in art.aliases:
-                        db.execute(
-                            "INSERT OR REPLACE INTO aliases(alias_id,article_id,seen_at) VALUES(?,?,?)",
-                            (alias, art.article_id, now),
-                        )
-                for e in entries:
-                    db.execute(
-                        "INSERT OR REPLACE INTO entries(feed,entry_key,fingerprint,article_id,seen_at) "
-                        "VALUES(?,?,?,?,?)",
-                        (feed.name, e.entry_key, e.fingerprint, e.article_id, now),
-                    )
+                published = self._items(feed.name, entries, articles, now)
+                # counters are increments, so that chunks recorded during the poll add up
                 db.execute(
                     "INSERT INTO feeds(name,url,etag,last_modified,failures,next_poll,last_poll,last_success,"
                     "last_outcome,last_error,polls,not_modified,entries_total,published_total,title) "
-                    "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(name) DO UPDATE SET url=excluded.url, "
+                    "VALUES(?,?,?,?,?,?,?,?,?,?,1,?,?,?,?) ON CONFLICT(name) DO UPDATE SET url=excluded.url, "
                     "etag=excluded.etag, last_modified=excluded.last_modified, failures=excluded.failures, "
                     "next_poll=excluded.next_poll, last_poll=excluded.last_poll, last_success=excluded.last_success, "
-                    "last_outcome=excluded.last_outcome, last_error=excluded.last_error, polls=excluded.polls, "
-                    "not_modified=excluded.not_modified, entries_total=excluded.entries_total, "
-                    "published_total=excluded.published_total, title=excluded.title",
+                    "last_outcome=excluded.last_outcome, last_error=excluded.last_error, polls=feeds.polls + 1, "
+                    "not_modified=feeds.not_modified + excluded.not_modified, "
+                    "entries_total=feeds.entries_total + excluded.entries_total, "
+                    "published_total=feeds.published_total + excluded.published_total, title=excluded.title",
                     (
                         feed.name,
                         feed.url,
@@ -243,10 +226,9 @@ class State:
                         now if ok else feed.last_success,
                         outcome,
                         error,
-                        feed.polls + 1,
-                        feed.not_modified + (1 if outcome == "not_modified" else 0),
-                        feed.entries_total + new_entries,
-                        feed.published_total + published,
+                        1 if outcome == "not_modified" else 0,
+                        new_entries,
+                        published,
                         title or feed.title,
                     ),
                 )
@@ -254,6 +236,57 @@ class State:
             except BaseException:
                 db.execute("ROLLBACK")
                 raise
+
+    def record_progress(
+        self,
+        feed: FeedState,
+        *,
+        now: float,
+        entries: Iterable[SeenEntry],
+        articles: Iterable[PublishedArticle],
+        new_entries: int,
+    ) -> None:
+        """Persist a chunk of a running poll (entries and articles only; validators untouched)."""
+        with self._lock:
+            db = self._db
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                published = self._items(feed.name, entries, articles, now)
+                db.execute(
+                    "INSERT INTO feeds(name,url,entries_total,published_total) VALUES(?,?,?,?) "
+                    "ON CONFLICT(name) DO UPDATE SET entries_total=feeds.entries_total + excluded.entries_total, "
+                    "published_total=feeds.published_total + excluded.published_total",
+                    (feed.name, feed.url, new_entries, published),
+                )
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+
+    def _items(
+        self, feed_name: str, entries: Iterable[SeenEntry], articles: Iterable[PublishedArticle], now: float
+    ) -> int:
+        db = self._db
+        published = 0
+        for art in articles:
+            published += 1
+            db.execute(
+                "INSERT INTO articles(article_id,url,revision,signature,published_at) VALUES(?,?,?,?,?) "
+                "ON CONFLICT(article_id) DO UPDATE SET revision=excluded.revision, url=excluded.url, "
+                "signature=excluded.signature, published_at=excluded.published_at",
+                (art.article_id, art.url, art.revision, art.signature, now),
+            )
+            for alias in art.aliases:
+                db.execute(
+                    "INSERT OR REPLACE INTO aliases(alias_id,article_id,seen_at) VALUES(?,?,?)",
+                    (alias, art.article_id, now),
+                )
+        for e in entries:
+            db.execute(
+                "INSERT OR REPLACE INTO entries(feed,entry_key,fingerprint,article_id,seen_at) VALUES(?,?,?,?,?)",
+                (feed_name, e.entry_key, e.fingerprint, e.article_id, now),
+            )
+        return published
 
     def prune(self, max_entries_per_feed: int = 5_000, max_articles: int = 200_000) -> int:
         """Drop the oldest rows beyond the bounds; returns how many rows were removed."""

@@ -115,6 +115,8 @@ class _State:
     feeds: dict[str, bytes] = field(default_factory=dict)
     pages: dict[str, bytes] = field(default_factory=dict)
     page_delay_s: float = 0.0
+    in_flight: int = 0
+    max_in_flight: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
     bomb: bytes | None = None
     secret_url: str = "http://127.0.0.1:9/secret"
@@ -185,9 +187,16 @@ class _Handler(BaseHTTPRequestHandler):
             if not file.is_file() or name == "expectations.json":
                 self.send_error(404)
                 return
-            if st.page_delay_s:
-                time.sleep(st.page_delay_s)
-            self._send(file.read_bytes(), "text/html")
+            with st.lock:
+                st.in_flight += 1
+                st.max_in_flight = max(st.max_in_flight, st.in_flight)
+            try:
+                if st.page_delay_s:
+                    time.sleep(st.page_delay_s)
+                self._send(file.read_bytes(), "text/html")
+            finally:
+                with st.lock:
+                    st.in_flight -= 1
         elif path.startswith("/moved/"):
             self._redirect("/corpus/pages/" + path.rsplit("/", 1)[1] + "?utm_source=feed#top", 301)
         elif path.startswith("/gen/"):

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
+import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -215,9 +217,25 @@ def _env(settings: Settings) -> dict[str, str]:
     return env
 
 
-def test_sigterm_mid_run_then_restart_loses_and_duplicates_nothing(
-    lsettings: Settings, server: LocalServer, tmp_path: Path
-) -> None:
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _metrics(port: int) -> str:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=2) as resp:
+            return str(resp.read().decode())
+    except OSError:
+        return ""
+
+
+def _stop_and_restart(
+    lsettings: Settings, server: LocalServer, tmp_path: Path, sig: signal.Signals
+) -> tuple[int, list[dict[str, Any]], set[str], list[str]]:
+    """Run the daemon on 4 feeds × 4 slow pages (+1 shared article each), stop it with ``sig``
+    once a few articles are out, restart with --once, then once more (all 304)."""
     pages = sorted(p.name for p in (ROOT / ".." / "shared" / "corpus" / "pages").glob("*.html"))[:16]
     feeds = []
     for k in range(4):
@@ -226,39 +244,77 @@ def test_sigterm_mid_run_then_restart_loses_and_duplicates_nothing(
         extra = pages[((k + 1) % 4)]
         items.append((f"f{k}-x", server.url(f"/corpus/pages/{extra}?utm_campaign=x"), extra))
         feeds.append(server.set_feed(f"feed{k}", rss(f"Feed {k}", items)))
-    server.state.page_delay_s = 1.0  # slow pages, so that the SIGTERM lands mid-run
+    server.state.page_delay_s = 1.0  # slow pages, so that the signal lands mid-run
     toml = "".join(f'[[feeds]]\nname = "feed{k}"\nurl = "{u}"\ninterval = 2\n\n' for k, u in enumerate(feeds))
     feeds_file = tmp_path / "feeds.toml"
-    feeds_file.write_text("[ingest]\nworkers = 2\nextract_workers = 1\n\n" + toml)
+    # per_host = 1: four feeds polled in parallel, yet one request at a time to the (single) host
+    feeds_file.write_text("[ingest]\nworkers = 4\nper_host = 1\nextract_workers = 1\npublish_every = 2\n\n" + toml)
     cmd = [sys.executable, "-m", "newswire", "ingest", "--feeds", str(feeds_file)]
-    env = _env(lsettings)
+    port = _free_port()
+    env = {**_env(lsettings), "NEWSWIRE_METRICS_PORT": str(port)}
 
     daemon = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         wait_until(lambda: len(read_all(lsettings, ARTICLES, timeout_s=2)) >= 3, timeout=90, what="first articles")
+        scraped = wait_until(lambda: _metrics(port), timeout=10, what="metrics endpoint")
     finally:
-        daemon.send_signal(signal.SIGTERM)
+        daemon.send_signal(sig)
         _out, err = daemon.communicate(timeout=60)
-    assert daemon.returncode == 0, err[-2000:]
-    before = len(read_all(lsettings, ARTICLES, timeout_s=3))
-    assert before < len(pages), "the SIGTERM should land mid-run"
+    assert 'newswire_feed_polls_total{feed="feed0",outcome="ok"}' in scraped
+    assert "newswire_extraction_total" in scraped and "http" not in scraped.split("feed=")[-1][:40]
+    if sig == signal.SIGTERM:
+        assert daemon.returncode == 0, err[-2000:]
+    before = len({r.value for r in read_all(lsettings, ARTICLES, timeout_s=3)})
+    assert before < len(pages), "the signal should land mid-run"
+    assert server.state.max_in_flight == 1, "per-host concurrency limit"
 
     server.state.page_delay_s = 0.0
-    with subprocess.Popen([*cmd, "--once"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as p2:
+    with subprocess.Popen(
+        [*cmd, "--once"],
+        env=env | {"NEWSWIRE_METRICS_PORT": "0"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as p2:
         out2, err2 = p2.communicate(timeout=180)
     assert p2.returncode == 0, err2[-2000:]
     evs = articles(lsettings, len(pages))
-    urls = [e["data"]["url"] for e in evs]
     expected = {canonicalize(server.url(f"/corpus/pages/{n}")) for n in pages}
     print(
-        f"\nbefore SIGTERM: {before} articles; after restart: {len(evs)} events, {len(set(urls))} urls; {out2.strip()}"
+        f"\n{sig.name} after {before} of {len(pages)} articles; after restart: {len(evs)} events, "
+        f"{len({e['id'] for e in evs})} distinct ids, {len({e['data']['url'] for e in evs})} urls; {out2.strip()}"
     )
-    assert len(evs) == len({e["id"] for e in evs}), "an article was published twice"
-    assert set(urls) == expected, f"missing: {expected - set(urls)}"
 
     # a third run: every feed answers 304
     before_304 = sum(server.state.not_modified.values())
-    third = subprocess.run([*cmd, "--once"], env=env, capture_output=True, text=True, timeout=120)
+    third = subprocess.run(
+        [*cmd, "--once"], env=env | {"NEWSWIRE_METRICS_PORT": "0"}, capture_output=True, text=True, timeout=120
+    )
     assert third.returncode == 0, third.stderr[-2000:]
     assert sum(server.state.not_modified.values()) - before_304 == 4, third.stdout
     assert "published=0" in third.stdout
+    return before, evs, expected, [out2, third.stdout]
+
+
+@pytest.mark.slow
+def test_sigterm_mid_run_then_restart_loses_and_duplicates_nothing(
+    lsettings: Settings, server: LocalServer, tmp_path: Path
+) -> None:
+    _before, evs, expected, _ = _stop_and_restart(lsettings, server, tmp_path, signal.SIGTERM)
+    urls = [e["data"]["url"] for e in evs]
+    assert len(evs) == len({e["id"] for e in evs}), "an article was published twice"
+    assert len(urls) == len(set(urls)) and set(urls) == expected, f"missing: {expected - set(urls)}"
+
+
+@pytest.mark.slow
+def test_sigkill_mid_run_republishes_rather_than_loses(
+    lsettings: Settings, server: LocalServer, tmp_path: Path
+) -> None:
+    """A crash between the broker's ack and the state write re-publishes the *same* event ids
+    (dropped by every consumer); it never loses an article or mints a second id for one."""
+    _before, evs, expected, _ = _stop_and_restart(lsettings, server, tmp_path, signal.SIGKILL)
+    ids_per_url: dict[str, set[str]] = {}
+    for e in evs:
+        ids_per_url.setdefault(e["data"]["url"], set()).add(e["id"])
+    assert set(ids_per_url) == expected, f"missing: {expected - set(ids_per_url)}"
+    assert all(len(v) == 1 for v in ids_per_url.values()), "one event id per article"

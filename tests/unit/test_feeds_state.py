@@ -51,3 +51,21 @@ def test_prune_bounds_growth(tmp_path: Path) -> None:
     removed = s.prune(max_entries_per_feed=10, max_articles=100)
     assert removed == 5 * 40 + 150 and len(list(s.signatures(1000))) == 100
     s.close()
+
+
+def test_chunks_and_final_result_add_up(tmp_path: Path) -> None:
+    s = State(tmp_path / "s.sqlite3")
+    st = s.feed("c", "https://example.com/c")
+    s.record_progress(
+        st,
+        now=1.0,
+        entries=[SeenEntry("c-0", "fp", "art-c-0")],
+        articles=[PublishedArticle("art-c-0", None, "r0", None)],
+        new_entries=1,
+    )
+    assert s.feed("c", "https://example.com/c").etag is None  # no validators before the poll ends
+    _poll(s, "c", 2, 2.0)
+    st = s.feed("c", "https://example.com/c")
+    assert (st.entries_total, st.published_total, st.polls, st.etag) == (3, 3, 1, '"v1"')
+    assert set(s.seen_entries("c", ["c-0", "c-1"])) == {"c-0", "c-1"}
+    s.close()

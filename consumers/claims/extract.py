@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -71,7 +72,19 @@ def extract_claims(
     claims = extract_quotes(ctx)
     claims.extend(extract_counts(ctx))
     claims.extend(extract_events(ctx))
+    claims = [_hedge(c, ctx.lex.hedges) for c in claims]
     return sorted(claims, key=lambda c: (c.evidence.start, c.evidence.end, c.kind))
+
+
+def _hedge(claim: Claim, hedges: Sequence[str]) -> Claim:
+    """Counts and events in a hedged sentence ("reportedly", "could not be verified") are marked
+    and trusted less; a quotation is what it is (its speaker may hedge, the quote stands)."""
+    if claim.kind == "quote":
+        return claim
+    sentence = claim.evidence.sentence.lower()
+    if not any(re.search(rf"\b{re.escape(h)}\b", sentence) for h in hedges):
+        return claim
+    return replace(claim, hedged=True, confidence=round(claim.confidence * 0.7, 3))
 
 
 def mark_paragraphs(doc: Any) -> Any:

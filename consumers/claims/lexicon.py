@@ -37,6 +37,7 @@ class Lexicon:
     person_pronouns: frozenset[str]
     plural_pronouns: frozenset[str]
     min_quote_words: int
+    hedges: tuple[str, ...]
     number_words: dict[str, int]
     lower_bound: tuple[str, ...]
     strict_lower_bound: frozenset[str]
@@ -64,6 +65,7 @@ class Lexicon:
     months: tuple[str, ...]
     relative_days: dict[str, int]
     relative_weeks: dict[str, int]
+    relative_months: dict[str, int]
 
     @classmethod
     def load(cls, directory: Path | None = None) -> Lexicon:
@@ -87,6 +89,7 @@ class Lexicon:
             person_pronouns=frozenset(cues["person_pronouns"]),
             plural_pronouns=frozenset(cues["plural_pronouns"]),
             min_quote_words=int(cues["min_quote_words"]),
+            hedges=tuple(cues.get("hedges", [])),
             number_words={k: int(v) for k, v in counts["number_words"].items()},
             lower_bound=tuple(sorted(counts["lower_bound"], key=len, reverse=True)),
             strict_lower_bound=frozenset(counts["strict_lower_bound"]),
@@ -123,6 +126,7 @@ class Lexicon:
             months=tuple(tm["months"]),
             relative_days={k: int(v) for k, v in tm["relative_days"].items()},
             relative_weeks={k: int(v) for k, v in tm["relative_weeks"].items()},
+            relative_months={k: int(v) for k, v in tm.get("relative_months", {}).items()},
         )
 
 

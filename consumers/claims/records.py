@@ -120,6 +120,7 @@ class Claim:
     quote: Quote | None = None
     count: Count | None = None
     event: Event | None = None
+    hedged: bool = False
 
     def claim_id(self, article_id: str, revision: str) -> str:
         """Deterministic: the same article revision and span always give the same id."""
@@ -142,6 +143,8 @@ class Claim:
             "confidence": round(self.confidence, 3),
             "evidence": self.evidence.to_data(),
         }
+        if self.hedged:
+            out["hedged"] = True
         if self.quote is not None:
             out["quote"] = self.quote.to_data()
         if self.count is not None:

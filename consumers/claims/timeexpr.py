@@ -40,6 +40,10 @@ def normalize(text: str, published: date | None, lex: Lexicon, *, future: bool =
     for phrase, offset in lex.relative_weeks.items():
         if phrase in low:
             return _iso_week(published + timedelta(weeks=offset))
+    for phrase, offset in lex.relative_months.items():
+        if phrase in low:
+            months = published.year * 12 + published.month - 1 + offset
+            return f"{months // 12:04d}-{months % 12 + 1:02d}"
     for i, name in enumerate(lex.weekdays):
         if re.search(rf"\b{name}\b", low):
             delta = (i - published.weekday()) % 7

@@ -35,6 +35,7 @@ def test_weekdays_resolve_against_the_publication_date() -> None:
     assert normalize("tomorrow", SUNDAY, lex) == "2025-05-19"
     assert normalize("last week", SUNDAY, lex) == "2025-W19"
     assert normalize("in February", SUNDAY, lex) == "2025-02"
+    assert normalize("last month", SUNDAY, lex) == "2025-04"
     assert normalize("March 3", SUNDAY, lex, future=True) == "2026-03-03"
     assert normalize("earlier", SUNDAY, lex) is None
     assert normalize("on Monday", None, lex) is None

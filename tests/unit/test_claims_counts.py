@@ -71,3 +71,11 @@ def test_numbers_with_no_counted_thing_are_ignored() -> None:
 def test_bare_numbers_counted_by_their_verb() -> None:
     text = "The shelling of the market hit dozens of stalls, killing 5 and wounding 12."
     assert _counts(text) == [("killed", 5, False), ("injured", 12, False)]
+
+
+def test_hedged_counts_are_marked_and_trusted_less() -> None:
+    (plain,) = of_kind("The strike killed four civilians.", "count")
+    (hedged,) = of_kind("The strike reportedly killed four civilians.", "count")
+    assert (plain.hedged, hedged.hedged) == (False, True)
+    assert hedged.confidence < plain.confidence
+    assert (hedged.count.category, hedged.count.value) == ("killed", 4)

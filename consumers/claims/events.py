@@ -296,7 +296,7 @@ def _find(ctx: ArticleContext, tok: Any) -> _Found | None:
         for child in tok.children:
             if child.dep_ == "dobj" and kind in ("meeting", "call"):
                 parties.extend(ctx.np_parties(child))
-            elif child.dep_ == "prep" and child.lower_ in PARTY_PREPS:
+            elif child.dep_ == "prep" and (child.lower_ in PARTY_PREPS or (kind == "call" and child.lower_ == "to")):
                 for pobj in (c for c in child.children if c.dep_ == "pobj"):
                     parties.extend(ctx.np_parties(pobj))
     else:

@@ -85,6 +85,22 @@ def _cue_near(ctx: ArticleContext, start: int, end: int, spans: list[tuple[int, 
     return min(candidates, key=lambda c: c[0])[1]
 
 
+def _according_to(ctx: ArticleContext, start: int, end: int) -> Speaker | None:
+    """ "According to X, “…”": X is the speaker when no speech verb is at hand."""
+    first, last = ctx.sent_at(start), ctx.sent_at(end - 1)
+    if first is None or last is None:
+        return None
+    for tok in ctx.doc[first.start : last.end]:
+        if tok.lower_ != "according" or start <= tok.idx < end:
+            continue
+        to = next((c for c in tok.children if c.lower_ == "to"), None)
+        pobj = next((c for c in to.children if c.dep_ == "pobj"), None) if to is not None else None
+        if pobj is not None:
+            best = _prefer(ctx.np_parties(pobj))
+            return Speaker(_phrase(ctx, pobj), best.id if best else None, "according to", tok.i, False)
+    return None
+
+
 def extract_quotes(ctx: ArticleContext) -> list[Claim]:
     """Direct quotations (≥ ``min_quote_words`` words) and indirect speech with a known speaker."""
     text = ctx.text
@@ -98,7 +114,10 @@ def extract_quotes(ctx: ArticleContext) -> list[Claim]:
             continue
         speaker: Speaker | None = None
         cue = _cue_near(ctx, start, end, spans)
-        if cue is not None:
+        according = _according_to(ctx, start, end) if cue is None else None
+        if according is not None:
+            speaker = according
+        elif cue is not None:
             speaker = _speaker_of(ctx, cue)
             if speaker is not None and speaker.entity is None and previous is not None:
                 # "…," the spokesperson added: the same speaker as the quotation before

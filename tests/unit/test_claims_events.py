@@ -90,3 +90,14 @@ def test_proposal_pushed_for() -> None:
     e = _one("Italy has been pushing for a 30-day ceasefire in the region.", "proposal")
     assert e.participants == ("italy",) and e.status == "proposed"
     assert e.object is not None and "ceasefire" in e.object
+
+
+def test_spoke_to_someone_is_a_call() -> None:
+    e = _one("Xi Jinping spoke to Joe Biden by phone on Tuesday.", "call")
+    assert set(e.participants) == {"xi-jinping", "joe-biden"} and e.status == "held"
+    assert e.time is not None and e.time.date == "2024-03-05"
+
+
+def test_scheduled_meeting_next_week() -> None:
+    e = _one("Joe Biden and Xi Jinping are scheduled to meet next week in San Francisco.", "meeting")
+    assert e.status == "planned" and e.time is not None and e.time.date == "2024-W11"

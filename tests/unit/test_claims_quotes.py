@@ -83,3 +83,18 @@ def test_quote_claims_are_asserted_by_their_speaker() -> None:
 def test_quotation_spans_pair_marks_and_skip_overlaps() -> None:
     text = 'He said “one two” and "three four" but “five'
     assert quotation_spans(text) == [(8, 17), (22, 34)]
+
+
+def test_according_to_names_the_speaker() -> None:
+    found = _direct("According to Emmanuel Macron, “the situation is getting worse by the day.”")
+    assert [(s, c) for s, c, _t in found] == [("emmanuel-macron", "according to")]
+
+
+def test_attribution_around_the_quote() -> None:
+    text = "“The first part of it is clear,” Angela Merkel said, “and the second part will follow soon.”"
+    assert [s for s, _c, _t in _direct(text)] == ["angela-merkel", "angela-merkel"]
+
+
+def test_colon_before_the_quote() -> None:
+    found = _direct("Olaf Scholz wrote on X: “We will not give up on this, not now and not ever.”")
+    assert [(s, c) for s, c, _t in found] == [("olaf-scholz", "wrote")]

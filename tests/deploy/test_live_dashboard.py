@@ -7,6 +7,7 @@ only what a container network provides replaced: the broker address, free loopba
 temporary data directory, and container paths mapped to files here. The feeds come from a local
 HTTP server (one healthy feed that answers 304 to a conditional GET, one that is gone); one
 undecodable record is put on the articles topic so the dead-letter panels have something to show.
+The claims enricher runs as two replicas (``--scale enrich-claims=2``): one group, two targets.
 Real events read back from every topic are validated against deploy/asyncapi.yaml.
 """
 
@@ -59,6 +60,8 @@ pytestmark = [
 #: Grafana's interval variables, as Grafana would expand them for a 1 s scrape interval.
 GRAFANA_VARS = {"$__rate_interval": "1m", "$__interval": "15s", "$__range": "1h"}
 SETTLE_TIMEOUT_S = 240.0
+#: Scaled like `docker compose up --scale enrich-claims=2`: one consumer group, two scrape targets.
+REPLICAS = {"enrich-claims": 2}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -150,7 +153,7 @@ class FeedServer:
 
 @dataclass
 class Service:
-    name: str
+    name: str  # the compose service
     argv: list[str]
     env: dict[str, str]
     log: Path
@@ -178,7 +181,7 @@ class Service:
 
 
 def _service_from_compose(
-    name: str, spec: dict[str, Any], settings: Settings, workdir: Path, paths: dict[str, str]
+    name: str, spec: dict[str, Any], settings: Settings, workdir: Path, paths: dict[str, str], replica: int = 1
 ) -> Service:
     env = {k: expand(v) for k, v in spec.get("environment", {}).items() if k.startswith("NEWSWIRE_")}
     local = replace(
@@ -190,7 +193,7 @@ def _service_from_compose(
         session_timeout_ms=settings.session_timeout_ms,
         connect_timeout_s=settings.connect_timeout_s,
         http_host="127.0.0.1",
-        data_dir=str(workdir / name),
+        data_dir=str(workdir / f"{name}-{replica}"),
         log_format="text",
         allow_private_networks=True,  # the test's feed server is on loopback
     )
@@ -201,7 +204,8 @@ def _service_from_compose(
     command = [paths.get(arg, arg) for arg in spec["command"]]
     full_env = {**os.environ, **local.as_env()}
     port = local.http_port if name == "projector" else local.metrics_port
-    return Service(name, [sys.executable, "-m", "newswire", *command], full_env, workdir / f"{name}.log", port)
+    log = workdir / f"{name}-{replica}.log"
+    return Service(name, [sys.executable, "-m", "newswire", *command], full_env, log, port)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -225,7 +229,7 @@ class Prometheus:
         return body
 
 
-def _prometheus_config(ports: dict[str, int], self_port: int) -> dict[str, Any]:
+def _prometheus_config(ports: dict[str, list[int]], self_port: int) -> dict[str, Any]:
     """deploy/prometheus/prometheus.yml with Docker DNS discovery replaced by the local ports."""
     config: dict[str, Any] = yaml.safe_load((PROMETHEUS / "prometheus.yml").read_text(encoding="utf-8"))
     config["global"]["scrape_interval"] = "1s"
@@ -241,7 +245,7 @@ def _prometheus_config(ports: dict[str, int], self_port: int) -> dict[str, Any]:
         (service,) = sd["names"]
         if service not in ports:
             continue
-        job["static_configs"] = [{"targets": [f"127.0.0.1:{ports[service]}"]}]
+        job["static_configs"] = [{"targets": [f"127.0.0.1:{port}" for port in ports[service]]}]
         jobs.append(job)
     config["scrape_configs"] = jobs
     return config
@@ -251,7 +255,7 @@ def _prometheus_config(ports: dict[str, int], self_port: int) -> dict[str, Any]:
 def prometheus_factory(tmp_path: Path) -> Iterator[Any]:
     started: list[subprocess.Popen[bytes]] = []
 
-    def start(ports: dict[str, int]) -> Prometheus:
+    def start(ports: dict[str, list[int]]) -> Prometheus:
         port = free_port()
         conf_dir = tmp_path / "prometheus"
         conf_dir.mkdir()
@@ -352,17 +356,24 @@ def test_every_dashboard_query_has_data_from_the_real_pipeline(
         feeds_file.write_text(feeds.feeds_toml())
         paths = {"/app/seeds": str(SEEDS), "/config/feeds.toml": str(feeds_file)}
         made = {n: _service_from_compose(n, s, settings, tmp_path, paths) for n, s in specs.items()}
+        extra = [
+            _service_from_compose(n, specs[n], settings, tmp_path, paths, replica=i)
+            for n, count in REPLICAS.items()
+            for i in range(2, count + 1)
+        ]
         try:
             # topic-init, exactly as compose runs it first
             init = made["topic-init"]
             done = subprocess.run(init.argv, env=init.env, capture_output=True, text=True, timeout=120, check=False)
             assert done.returncode == 0, done.stdout + done.stderr
 
-            stages = [s for n, s in made.items() if n not in ("topic-init", "replay-seeds")]
+            stages = [s for n, s in made.items() if n not in ("topic-init", "replay-seeds")] + extra
             for service in stages:
                 service.start()
                 services.append(service)
-            ports = {s.name: s.metrics_port for s in stages}
+            ports: dict[str, list[int]] = {}
+            for service in stages:
+                ports.setdefault(service.name, []).append(service.metrics_port)
             prom = prometheus_factory(ports)
 
             replay = made["replay-seeds"]
@@ -416,6 +427,7 @@ def test_every_dashboard_query_has_data_from_the_real_pipeline(
             up = prom.query('up{job=~"newswire-.*"}')["data"]["result"]
             assert {r["metric"]["job"] for r in up} == {f"newswire-{n}" for n in ports}
             assert all(r["value"][1] == "1" for r in up), up
+            assert len(up) == sum(len(p) for p in ports.values()), "one target per replica"
             groups = prom.get("/api/v1/rules")["data"]["groups"]
             rules = [r for g in groups for r in g["rules"]]
             assert len(rules) >= 5

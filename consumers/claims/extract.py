@@ -14,6 +14,7 @@ from consumers.claims.events import extract_events
 from consumers.claims.lexicon import Lexicon, default_lexicon
 from consumers.claims.quotes import extract_quotes
 from consumers.claims.records import Claim
+from consumers.entities import core as entities_core
 from consumers.nlp.canon import ArticleEntities, Gazetteer, resolve_entities
 from newswire.records import ArticleIngested
 
@@ -38,18 +39,6 @@ def publication_date(published: str | None) -> date | None:
             return date.fromisoformat(published[:10])
         except ValueError:
             return None
-
-
-def clip(text: str, limit: int = MAX_CHARS) -> tuple[str, bool]:
-    """At most ``limit`` characters, cut at the last paragraph (or sentence) end before it."""
-    if len(text) <= limit:
-        return text, False
-    head = text[:limit]
-    for mark in ("\n", ". "):
-        cut = head.rfind(mark)
-        if cut > limit // 2:
-            return head[: cut + 1], True
-    return head, True
 
 
 def extract_claims(
@@ -122,15 +111,11 @@ class ArticleClaims:
 
 
 def prepare(body: str, language: str | None, max_chars: int) -> tuple[str, str, str | None]:
-    """(text to read, outcome, reason): the cost of one article is bounded by ``max_chars``."""
-    if not body.strip():
-        return "", "empty", "body has no text"
-    if language and not language.lower().startswith("en"):
-        return "", "skipped", f"language {language!r} is not English"
-    text, cut = clip(body, max_chars)
-    if cut:
-        return text, "truncated", f"body of {len(body)} characters cut to the first {len(text)}"
-    return text, "ok", None
+    """(text to read, outcome, reason), by the entities stream's own policy (empty, not English,
+    too long → cut, markup blanked with spaces), so that both streams read the same characters
+    and canonicalize to the same entity ids. Offsets into the text are offsets into the body."""
+    p = entities_core.prepare(body, language, max_chars)
+    return p.text, p.outcome, p.reason
 
 
 def extract_articles(

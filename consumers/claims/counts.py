@@ -89,11 +89,34 @@ def _verbs(noun: Any) -> list[Any]:
         if cur.head == cur:
             break
         cur = cur.head
+        if cur.pos_ == "NUM":
+            break  # "15 of the 20 missiles fired": what happened to the 15 is not said of the 20
         if cur.pos_ in ("VERB", "AUX") or (cur.pos_ == "ADJ" and cur.dep_ in ("ROOT", "acomp")):
             out.append(cur)
             if cur.pos_ != "AUX":
                 break
     return out
+
+
+def _partitive(tok: Any) -> Any | None:
+    """The noun of the whole in "15 of the 20 missiles"."""
+    for prep in (c for c in tok.children if c.dep_ == "prep" and c.lower_ == "of"):
+        for pobj in (c for c in prep.children if c.dep_ == "pobj"):
+            return pobj
+    return None
+
+
+def _toll(ctx: ArticleContext, tok: Any) -> str | None:
+    """ "the death toll rose to 31" → killed."""
+    head = tok.head.head if tok.dep_ == "pobj" else tok.head if tok.dep_ in ("attr", "dobj") else None
+    if head is None or head.pos_ not in ("VERB", "AUX"):
+        return None
+    for subj in (c for c in head.children if c.dep_ == "nsubj"):
+        words = {subj.lemma_.lower()} | {f"{c.lower_}-{subj.lemma_.lower()}" for c in subj.children}
+        for word in words:
+            if word in ctx.lex.tolls:
+                return ctx.lex.tolls[word]
+    return None
 
 
 def _class_by_verb(ctx: ArticleContext, tok: Any) -> str | None:
@@ -191,6 +214,15 @@ def extract_counts(ctx: ArticleContext) -> list[Claim]:
             if noun is not None and noun.pos_ == "NUM":
                 continue  # "two hundred": the outer number carries it
             noun_class = _noun_class(ctx, noun) if noun is not None else None
+            whole = _partitive(tok) if noun is None else None
+            if whole is not None:
+                noun_class = _noun_class(ctx, whole)  # "15 of the 20 missiles": 15 missiles
+            toll = _toll(ctx, tok) if noun is None else None
+            if toll is not None:
+                lower, start = _lower_bound(ctx, tok, part[1])
+                end = part[1] + len(part[0])
+                in_sentence.append(_Found(toll, value, lower, start, end, tok, "people", 0.75))
+                continue
             anaphoric = noun is None or noun.lower_ in ctx.lex.anaphoric_nouns
             if noun_class is None and anaphoric:
                 if noun is None and in_sentence and tok.dep_ not in ("nsubj", "nsubjpass", "dobj"):

@@ -43,6 +43,7 @@ class Lexicon:
     strict_lower_bound: frozenset[str]
     anaphoric_nouns: frozenset[str]
     not_counted: frozenset[str]
+    tolls: dict[str, str]
     noun_classes: dict[str, frozenset[str]]
     categories: tuple[Category, ...]
     duration_units: dict[str, tuple[frozenset[str], frozenset[str]]]
@@ -95,6 +96,7 @@ class Lexicon:
             strict_lower_bound=frozenset(counts["strict_lower_bound"]),
             anaphoric_nouns=frozenset(counts["anaphoric_nouns"]),
             not_counted=frozenset(counts["not_counted"]),
+            tolls=dict(counts.get("tolls", {})),
             noun_classes={k: frozenset(v) for k, v in counts["noun_classes"].items()},
             categories=tuple(
                 Category(

@@ -79,3 +79,16 @@ def test_hedged_counts_are_marked_and_trusted_less() -> None:
     assert (plain.hedged, hedged.hedged) == (False, True)
     assert hedged.confidence < plain.confidence
     assert (hedged.count.category, hedged.count.value) == ("killed", 4)
+
+
+def test_part_of_a_whole_counts_each_with_its_own_verb() -> None:
+    text = "Ukraine said its forces destroyed 15 of the 20 missiles fired by Russia overnight."
+    assert _counts(text) == [("missiles_intercepted", 15, False), ("missiles_launched", 20, False)]
+
+
+def test_a_toll_counts_what_it_tolls() -> None:
+    assert _counts("The death toll rose to 31, officials said.") == [("killed", 31, False)]
+
+
+def test_categories_are_data_that_can_grow() -> None:
+    assert _counts("Police detained 40 protesters in the capital.") == [("detained", 40, False)]

@@ -1,12 +1,12 @@
 """The ingest loop: schedule polls, run them on worker threads, publish, acknowledge, persist.
 
-Order per poll (DESIGN.md, Guarantees): publish the articles and dead letters → flush and check
-every acknowledgement → only then write the poll to the state (seen entries, revisions,
-validators). A long poll hands over a chunk every ``publish_every`` new entries, published and
-remembered the same way, so a slow feed's first articles do not wait for its last page; the
-validators are stored only with the final result of a poll that handled every entry. A crash in between re-publishes the same event ids on the next run, which consumers
-drop; nothing is lost. All publishing and state writes happen on the main thread, one poll at a
-time, so "published once" holds across feeds polled concurrently.
+Order (DESIGN.md, Guarantees): queue the articles and dead letters of every result that is ready
+→ flush once and check every acknowledgement → only then write each result to the state (seen
+entries, revisions, validators). A crash in between re-publishes the same event ids on the next
+run, which consumers drop; nothing is lost. A long poll hands over a chunk every ``publish_every``
+new entries, so a slow feed's first articles do not wait for its last page; validators are stored
+only with the final result of a poll that handled every entry. All publishing and state writes
+happen on the main thread, so "published once" holds across feeds polled concurrently.
 
 SIGTERM/SIGINT (:class:`newswire.bus.Shutdown`): no new polls start, running polls stop between
 entries, what they finished is published and persisted, and the process exits 0.
@@ -110,6 +110,7 @@ class Ingestor:
             )
         in_flight: dict[Future[PollResult], str] = {}
         done_once: set[str] = set()
+        pruned = 0
         with ThreadPoolExecutor(max_workers=self.config.options.workers, thread_name_prefix="poll") as pool:
             while True:
                 now = self.clock()
@@ -130,24 +131,46 @@ class Ingestor:
                     continue
                 finished, _ = wait(list(in_flight), timeout=0.2, return_when=FIRST_COMPLETED)
                 # chunks first: a poll's chunks are queued before its future completes
-                self._drain_chunks()
+                batch = self._drain_chunks()
                 for fut in finished:
-                    name = in_flight.pop(fut)
-                    due[name] = self._handle(fut.result())
-                    if once:
-                        due[name] = float("inf")
-                    if self.stats.polls % PRUNE_EVERY == 0:
-                        self.state.prune()
+                    in_flight.pop(fut)
+                    batch.append(fut.result())
+                for name, nxt in self._process(batch).items():
+                    due[name] = float("inf") if once else nxt
+                if self.stats.polls // PRUNE_EVERY > pruned:
+                    pruned = self.stats.polls // PRUNE_EVERY
+                    self.state.prune()
         self.state.prune()
         return self.stats
 
-    def _drain_chunks(self) -> None:
+    def _drain_chunks(self) -> list[PollResult]:
+        out: list[PollResult] = []
         while True:
             try:
-                chunk = self._chunks.get_nowait()
+                out.append(self._chunks.get_nowait())
             except queue.Empty:
-                return
-            self._handle_chunk(chunk)
+                return out
+
+    def _process(self, batch: list[PollResult]) -> dict[str, float]:
+        """Publish a batch of results, wait once for every acknowledgement, then persist each in
+        order (a poll's chunks before its final result). Returns the next poll time per feed."""
+        if not batch:
+            return {}
+        now = self.clock()
+        in_batch: dict[str, str] = {}
+        staged = [(r, self._publish(r, now, in_batch)) for r in batch]
+        # Acknowledged by the broker before anything is remembered (raises StageFatal otherwise).
+        self.publisher.flush(timeout_s=self.settings.request_timeout_ms / 1000 * 4)
+        nxt: dict[str, float] = {}
+        for r, (published, seen, dup_count, dls) in staged:
+            if r.final:
+                nxt[r.feed.name] = self._commit(r, published, seen, dup_count, dls, now)
+            else:
+                self.state.record_progress(
+                    r.state, now=now, entries=seen, articles=published, new_entries=r.new_entries
+                )
+                self._count(r, published, dup_count, dls)
+        return nxt
 
     def _safe_poll(self, feed: FeedConfig) -> PollResult:
         try:
@@ -160,11 +183,13 @@ class Ingestor:
 
     # -- one finished poll -----------------------------------------------------------------------
 
-    def _publish(self, r: PollResult, now: float) -> tuple[list[PublishedArticle], list[SeenEntry], int, list[Any]]:
-        """Publish a result's articles and dead letters and wait for every acknowledgement."""
+    def _publish(
+        self, r: PollResult, now: float, in_poll: dict[str, str]
+    ) -> tuple[list[PublishedArticle], list[SeenEntry], int, list[Any]]:
+        """Queue a result's articles and dead letters (``in_poll``: what this batch already
+        queued, so an article in two feeds of one batch is published once)."""
         published: list[PublishedArticle] = []
         seen: list[SeenEntry] = list(r.seen)
-        in_poll: dict[str, str] = {}
         envelopes_dl: list[Any] = []
         dup_count = 0
         ingested_at = datetime.fromtimestamp(now, UTC)
@@ -197,6 +222,8 @@ class Ingestor:
                 continue
             self.publisher.publish(ARTICLES, env)
             in_poll[rec.article_id] = rec.revision
+            if c.signature is not None:  # later copies in this batch are compared with it too
+                self.near.add(rec.article_id, c.signature)
             seen.append(c.entry)
             published.append(PublishedArticle(rec.article_id, rec.url, rec.revision, c.signature, c.aliases))
         for d in r.deadletters:
@@ -214,16 +241,11 @@ class Ingestor:
             )
         for env in envelopes_dl:
             self.publisher.publish(DEADLETTER, env)
-        # Acknowledged by the broker before anything is remembered (raises StageFatal otherwise).
-        self.publisher.flush(timeout_s=self.settings.request_timeout_ms / 1000 * 4)
         return published, seen, dup_count, envelopes_dl
 
     def _count(self, r: PollResult, published: list[PublishedArticle], dup_count: int, dls: list[Any]) -> None:
         m = self.metrics
         label = m.feed(r.feed.name)
-        for art in published:
-            if art.signature is not None:
-                self.near.add(art.article_id, art.signature)
         self.stats.published += len(published)
         self.stats.deduplicated += dup_count
         self.stats.deadletters += len(dls)
@@ -240,19 +262,18 @@ class Ingestor:
                 extra=logs.fields(feed=r.feed.name, reason=env.data["reason"], error=env.data["error_message"][:300]),
             )
 
-    def _handle_chunk(self, r: PollResult) -> None:
-        """An intermediate chunk of a running poll: publish, acknowledge, then remember it."""
-        now = self.clock()
-        published, seen, dup_count, dls = self._publish(r, now)
-        self.state.record_progress(r.state, now=now, entries=seen, articles=published, new_entries=r.new_entries)
-        self._count(r, published, dup_count, dls)
-
-    def _handle(self, r: PollResult) -> float:
+    def _commit(
+        self,
+        r: PollResult,
+        published: list[PublishedArticle],
+        seen: list[SeenEntry],
+        dup_count: int,
+        envelopes_dl: list[Any],
+        now: float,
+    ) -> float:
+        """Persist a finished poll (after the acks), count it, schedule the next one."""
         m = self.metrics
         label = m.feed(r.feed.name)
-        now = self.clock()
-        published, seen, dup_count, envelopes_dl = self._publish(r, now)
-
         ok = r.outcome in ("ok", "not_modified", "partial")
         failures = 0 if ok else r.state.failures + 1
         if ok:

@@ -198,10 +198,10 @@ class Poller:
             if (prev is not None and prev.fingerprint == fp) or key in done_in_poll:
                 continue
             done_in_poll.add(key)
+            if self.emit is not None and result.new_entries >= self.chunk_size:
+                self.emit(result.take_chunk())  # only when more work follows: the last goes with the final
             result.new_entries += 1
             self._entry(feed, parsed, key, fp, entry, prev is not None, result)
-            if self.emit is not None and result.new_entries >= self.chunk_size:
-                self.emit(result.take_chunk())
 
     def _entry(
         self,

@@ -438,11 +438,12 @@ def _candidates(doc: Any, text: str, gaz: Gazetteer) -> list[_Cand]:
     extra = [x for x in extra if not any(i in covered for i in range(x.start, x.end))]
     kept = _select([*kept, *extra])
     # Places coordinated with a place: "Kyiv, Dnipropetrovsk, and Donetsk regions".
+    names = [tok for tok in doc if _is_name_token(tok) and tok.dep_ in ("conj", "pobj")]
     for _round in range(3):
         label_at = {i: c.label for c in kept for i in range(c.start, c.end)}
         added = []
-        for tok in doc:
-            if tok.i in label_at or not _is_name_token(tok):
+        for tok in names:
+            if tok.i in label_at:
                 continue
             head_label = label_at.get(tok.head.i)
             if tok.dep_ == "pobj" and tok.head.lower_ in ("in", "near", "outside"):
@@ -932,20 +933,25 @@ def _complete_mentions(doc: Any, text: str, groups: list[_Group], gaz: Gazetteer
 
 
 def _build(doc: Any, groups: list[_Group]) -> ArticleEntities:
-    sents = list(doc.sents)
-    sent_of = [0] * len(doc)
-    for i, s in enumerate(sents):
-        for t in range(s.start, s.end):
-            sent_of[t] = i
+    starts = [i for i, flag in enumerate(doc.to_array("SENT_START").tolist()) if flag == 1 or i == 0]
+    bounds: dict[int, tuple[int, int]] = {}
+
+    def sentence(token: int) -> tuple[int, int, int]:
+        """Index, start char and end char of the sentence of a token (computed when first asked)."""
+        si = bisect.bisect_right(starts, token) - 1
+        if si not in bounds:
+            last = (starts[si + 1] if si + 1 < len(starts) else len(doc)) - 1
+            bounds[si] = (doc[starts[si]].idx, doc[last].idx + len(doc[last].text))
+        return si, *bounds[si]
+
     built: list[tuple[str, str, str, list[Mention]]] = []
     for g in groups:
         name, label = _canonical(doc, g)
         mentions = []
         for c, surface in sorted(g.items, key=lambda x: x[0].start):
-            si = sent_of[c.start]
-            sent = sents[si]
+            si, sent_start, sent_end = sentence(c.start)
             start = doc[c.start].idx
-            mentions.append(Mention(surface, start, start + len(surface), si, sent.start_char, sent.end_char))
+            mentions.append(Mention(surface, start, start + len(surface), si, sent_start, sent_end))
         built.append((entity_id(name), name, label, mentions))
     # two groups can still meet on one id (e.g. a known name and its unknown spelling): merge them
     by_id: dict[str, tuple[str, str, list[Mention]]] = {}

@@ -19,6 +19,7 @@ from consumers.claims.timeexpr import find_time
 
 DIPLOMACY = frozenset({"call", "meeting", "talks", "agreement"})
 PROPOSING = frozenset({"proposal", "offer", "demand", "agreement"})
+CONSUMING = frozenset({"proposal", "offer", "demand"})  # what they propose is not an event of its own
 THREAT_KINDS = frozenset({"sanction", "strike", "capture"})
 REPORTED_KINDS = frozenset({"sanction"})
 REFERRING_DETS = frozenset({"the", "this", "that", "these", "those", "their", "his", "her", "its", "our", "such"})
@@ -66,7 +67,7 @@ def _trigger_kind(ctx: ArticleContext, tok: Any) -> str | None:
     if tok.pos_ == "VERB":
         kind = lex.event_verbs.get(lemma)
         if kind is None:
-            return None
+            return "call" if _by_phone(lex, tok) else None
         needed = lex.needs_prep.get(lemma)
         if needed is not None:
             kids = {c.lower_ for c in tok.children} | {c.lemma_.lower() for c in tok.children}
@@ -74,6 +75,16 @@ def _trigger_kind(ctx: ArticleContext, tok: Any) -> str | None:
                 return None
         return kind
     return None
+
+
+def _by_phone(lex: Any, verb: Any) -> bool:
+    """ "discussed the deal by phone": a verb of talking done at a distance."""
+    if verb.lemma_.lower() not in lex.speech_verbs | {"discuss", "talk", "confer", "consult", "speak"}:
+        return False
+    for prep in (c for c in verb.children if c.dep_ == "prep" and c.lower_ in lex.call_marker_preps):
+        if any(p.lemma_.lower() in lex.call_markers for p in prep.children if p.dep_ == "pobj"):
+            return True
+    return False
 
 
 def _governing_verb(tok: Any) -> Any | None:
@@ -166,6 +177,8 @@ def _status(ctx: ArticleContext, tok: Any, kind: str, verb: Any | None) -> str:
     if kind in ("proposal", "offer", "demand") and chosen in ("held", "planned", "agreed"):
         return "proposed"
     if kind == "agreement" and chosen in ("held", "planned"):
+        if not cues:
+            return "proposed"  # a deal only mentioned ("discussed the deal") is not one reached
         return "agreed" if chosen == "held" else chosen
     return chosen
 
@@ -367,7 +380,7 @@ def extract_events(ctx: ArticleContext) -> list[Claim]:
     for sent in ctx.sents:
         in_sent = [f for f in (_find(ctx, tok) for tok in sent) if f is not None]
         # a meeting inside a proposal/offer/demand is what is proposed, not an event of its own
-        spans = [f.object_span for f in in_sent if f.object_span is not None]
+        spans = [f.object_span for f in in_sent if f.object_span is not None and f.kind in CONSUMING]
         in_sent = [f for f in in_sent if not any(s <= f.trigger.i < e for s, e in spans if f.kind not in PROPOSING)]
         found.extend(in_sent)
     found = _inherit(ctx, found)

@@ -56,6 +56,8 @@ class Lexicon:
     commentary_verbs: frozenset[str]
     sanction_heads: frozenset[str]
     proposing_modals: frozenset[str]
+    call_markers: frozenset[str]
+    call_marker_preps: frozenset[str]
     inherit_from: dict[str, tuple[str, ...]]
     precedence: tuple[str, ...]
     status_cues: dict[str, str]
@@ -117,6 +119,8 @@ class Lexicon:
             commentary_verbs=frozenset(ev["commentary_verbs"]),
             sanction_heads=frozenset(ev["sanction_heads"]),
             proposing_modals=frozenset(ev["proposing_modals"]),
+            call_markers=frozenset(ev["call_markers"]),
+            call_marker_preps=frozenset(ev["call_marker_preps"]),
             inherit_from={k: tuple(v) for k, v in ev["inherit_from"].items()},
             prep_kind={k: dict(v) for k, v in ev.get("prep_kind", {}).items()},
             precedence=precedence,

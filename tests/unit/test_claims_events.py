@@ -101,3 +101,21 @@ def test_spoke_to_someone_is_a_call() -> None:
 def test_scheduled_meeting_next_week() -> None:
     e = _one("Joe Biden and Xi Jinping are scheduled to meet next week in San Francisco.", "meeting")
     assert e.status == "planned" and e.time is not None and e.time.date == "2024-W11"
+
+
+def test_sanctions_agreed_or_imposed_are_acts() -> None:
+    e = _one("The European Union agreed new sanctions against Russia on Friday.", "sanction")
+    assert e.participants == ("european-union",)
+    e = _one("Britain imposed sanctions on five Russian banks.", "sanction")
+    assert e.participants == ("united-kingdom",) and e.status == "held"
+
+
+def test_talking_by_phone_is_a_call_and_a_deal_discussed_is_not_agreed() -> None:
+    text = "Vladimir Putin and Recep Tayyip Erdogan discussed the grain deal by phone."
+    e = _one(text, "call")
+    assert set(e.participants) == {"vladimir-putin", "recep-tayyip-erdogan"} and e.status == "held"
+    assert all(x.status != "agreed" for x in _events(text) if x.kind == "agreement")
+
+
+def test_talks_that_broke_down_are_cancelled() -> None:
+    assert _one("Talks between Israel and Hamas broke down on Sunday.", "talks").status == "cancelled"

@@ -407,6 +407,8 @@ class StageRunner:
     _recent: RecentIds = field(default_factory=RecentIds)
 
     def _connect(self) -> None:
+        for operation in ("connect", "produce", "commit"):
+            self.metrics.retries.labels(stage=self.name, operation=operation)  # series exist at 0
         topics = [topic_name(r, self.settings.topic_prefix) for r in self.input_roles]
 
         def retry_counter() -> None:

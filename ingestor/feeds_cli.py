@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 import time
 from datetime import UTC, datetime
@@ -15,6 +16,8 @@ from newswire import logs
 from newswire.bus import Publisher, Shutdown, ensure_topics, make_producer, with_broker_retry
 from newswire.metrics import new_registry, serve
 from newswire.settings import Settings
+
+log = logging.getLogger(__name__)
 
 
 def register(sub: Any) -> None:
@@ -89,10 +92,10 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     extractor = ExtractorPool(
         size=o.extract_workers, timeout_s=o.extract_timeout_s, include_comments=o.include_comments
     ).start()
-    logs_fields = logs.fields(feeds=len(config.feeds), once=args.once, metrics_port=port, state=str(state.path))
-    import logging
-
-    logging.getLogger(__name__).info("ingest starting", extra=logs_fields)
+    log.info(
+        "ingest starting",
+        extra=logs.fields(feeds=len(config.feeds), once=args.once, metrics_port=port, state=str(state.path)),
+    )
     try:
         ingestor = Ingestor(
             settings, config, publisher, state, metrics, shutdown, build_fetcher(settings, config), extractor

@@ -18,6 +18,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from newswire import logs
+
 log = logging.getLogger(__name__)
 
 #: Pages larger than this are not handed to the parser at all.
@@ -210,7 +212,7 @@ class ExtractorPool:
                 failure = ExtractFailure("worker_crashed", f"worker died ({type(exc).__name__}, exit code {code})")
             log.warning(
                 "extraction worker replaced",
-                extra={"fields": {"reason": failure.reason, "url": url, "s": round(time.monotonic() - started, 2)}},
+                extra=logs.fields(reason=failure.reason, url=url, seconds=round(time.monotonic() - started, 2)),
             )
             self._retire(worker)
             replacement = self._spawn()

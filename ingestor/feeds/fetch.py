@@ -337,7 +337,31 @@ class Fetcher:
 
     # -- one hop -------------------------------------------------------------------------------
 
-    def _check(self, url: str) -> tuple[str, str, int, list[IPAddress]]:
+    def _resolve(self, host: str, port: int, deadline: float, url: str) -> list[IPAddress]:
+        """The resolver under the request's deadline (``getaddrinfo`` has no timeout of its own;
+        a lookup that overruns is abandoned to its thread, which the resolver's timeouts end)."""
+        box: dict[str, object] = {}
+
+        def run() -> None:
+            try:
+                box["addrs"] = self.resolver(host, port)
+            except (OSError, UnicodeError, ValueError) as exc:
+                box["error"] = exc
+
+        worker = threading.Thread(target=run, name="dns", daemon=True)
+        worker.start()
+        worker.join(max(deadline - time.monotonic(), 0.0))
+        if worker.is_alive():
+            raise FetchError("deadline", f"resolving {host!r} outlived the deadline", url)
+        if "error" in box:
+            exc = box["error"]
+            raise FetchError("dns", f"cannot resolve {host!r}: {exc}", url) from (
+                exc if isinstance(exc, BaseException) else None
+            )
+        addrs = box.get("addrs")
+        return list(addrs) if isinstance(addrs, list) else []
+
+    def _check(self, url: str, deadline: float) -> tuple[str, str, int, list[IPAddress]]:
         try:
             parts = urlsplit(url)
             port = parts.port
@@ -350,10 +374,7 @@ class Fetcher:
         if not host:
             raise FetchError("bad_url", "no host", url)
         port = port or (443 if scheme == "https" else 80)
-        try:
-            addrs = self.resolver(host, port)
-        except (OSError, UnicodeError, ValueError) as exc:
-            raise FetchError("dns", f"cannot resolve {host!r}: {exc}", url) from exc
+        addrs = self._resolve(host, port, deadline, url)
         if not addrs:
             raise FetchError("dns", f"no address for {host!r}", url)
         for ip in addrs:
@@ -371,7 +392,7 @@ class Fetcher:
         lim: FetchLimits,
         deadline: float,
     ) -> tuple[int, dict[str, str], bytes, int]:
-        scheme, host, port, addrs = self._check(url)
+        scheme, host, port, addrs = self._check(url, deadline)
         parts = urlsplit(url)
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         remaining = deadline - time.monotonic()

@@ -22,7 +22,7 @@ from ingestor.feeds.fetch import Fetcher, FetchError, FetchLimits
 from ingestor.feeds.parse import FeedEntry, ParsedFeed, html_to_text, parse_feed
 from ingestor.feeds.scheduler import server_min_delay
 from ingestor.feeds.state import FeedState, SeenEntry, State
-from newswire import ids
+from newswire import ids, logs
 from newswire.records import ArticleIngested, Extraction, Origin
 
 log = logging.getLogger(__name__)
@@ -257,7 +257,7 @@ class Poller:
                 result.page_errors[exc.reason] += 1
                 log.warning(
                     "article page fetch failed",
-                    extra={"fields": {"feed": feed.name, "reason": exc.reason, "error": str(exc)[:200]}},
+                    extra=logs.fields(feed=feed.name, reason=exc.reason, error=str(exc)[:200]),
                 )
 
         if page is not None:

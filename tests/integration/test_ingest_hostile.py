@@ -349,3 +349,25 @@ def test_daemon_keeps_serving_healthy_feeds_next_to_hostile_ones(
         == [str({"outcome": "fallback", "reason": "fetch:blocked_address"})] * 2
     )
     assert errors.get("blocked_address", 0) >= 8 and errors.get("deadline", 0) >= 2
+
+
+def test_page_extraction_memory_is_capped() -> None:
+    """300,000 nested blocks (8 MB) under a 300 MB address-space cap: the worker's allocation
+    fails inside the parser, the page is reported, and the same worker serves the next page."""
+    pool = ExtractorPool(size=1, timeout_s=60, max_memory_bytes=300 * 1024 * 1024).start()
+    try:
+        page = b"<html><body>" + b"<div><p>word word</p></div>" * 300_000 + b"</body></html>"
+        t = time.monotonic()
+        out = pool.extract(page, None)
+        elapsed = time.monotonic() - t
+        after = pool.extract(
+            b"<html><body><article><p>" + b"Normal sentence here. " * 20 + b"</p></article></body></html>", None
+        )
+    finally:
+        pool.close()
+    print(
+        f"\n{len(page) / 1e6:.1f} MB page of 300k blocks, 300 MB cap: {getattr(out, 'reason', 'extracted')} "
+        f"({getattr(out, 'detail', '')[:50]}) in {elapsed:.1f}s; worker restarts {pool.restarts}; "
+        f"next page -> {type(after).__name__}"
+    )
+    assert isinstance(after, PageText)

@@ -125,3 +125,23 @@ def test_any_private_answer_refuses_the_host_before_connecting() -> None:
         _fetcher(["93.184.216.34", "10.0.0.7"], contacts).get("http://rebind.example/feed")
     assert info.value.reason == "blocked_address" and "10.0.0.7" in str(info.value)
     assert contacts == []
+
+
+def test_a_hanging_resolver_is_cut_by_the_deadline() -> None:
+    import threading
+    import time
+
+    from ingestor.feeds.fetch import FetchLimits
+
+    release = threading.Event()
+
+    def stuck(host: str, port: int) -> list[IPAddress]:
+        release.wait(10)
+        return []
+
+    f = Fetcher(resolver=stuck, limits=FetchLimits(deadline_s=0.3))
+    t = time.monotonic()
+    with pytest.raises(FetchError) as info:
+        f.get("http://slow-dns.example/feed")
+    release.set()
+    assert info.value.reason == "deadline" and time.monotonic() - t < 2

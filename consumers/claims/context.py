@@ -16,6 +16,7 @@ from typing import Any
 
 from consumers.claims.lexicon import Lexicon
 from consumers.claims.records import AssertedBy, Evidence
+from consumers.claims.timeexpr import time_candidates
 from consumers.nlp.canon import ArticleEntities, Entity
 from newswire.ids import slug
 
@@ -95,6 +96,9 @@ class ArticleContext:
     _sent_of: list[int] = field(default_factory=list)
     _entity_of: dict[int, Entity] = field(default_factory=dict)
     text: str = ""
+    _times: dict[int, list[Any]] = field(default_factory=dict)
+    _ents_by_sent: dict[int, list[Any]] = field(default_factory=dict)
+    _demonyms: dict[str, Party | None] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.text = self.doc.text  # Doc.text joins every token on each access
@@ -104,6 +108,8 @@ class ArticleContext:
         for n, sent in enumerate(self._sents):
             for i in range(sent.start, sent.end):
                 self._sent_of[i] = n
+        for ent in self.doc.ents:
+            self._ents_by_sent.setdefault(self._sent_of[ent.start], []).append(ent)
         for e in self.entities.entities:
             for m in e.mentions:
                 span = self.doc.char_span(m.start, m.end, alignment_mode="expand")
@@ -127,7 +133,19 @@ class ArticleContext:
             return None
         return Party(self._fold.get(e.id, e.id), e.type, text)
 
+    def time_candidates(self, token: Any) -> list[Any]:
+        """The time expressions of a token's sentence (computed once per sentence)."""
+        n = self._sent_of[token.i]
+        if n not in self._times:
+            self._times[n] = time_candidates(self._sents[n], self.lex, self._ents_by_sent.get(n, []))
+        return self._times[n]
+
     def demonym(self, word: str) -> Party | None:
+        if word not in self._demonyms:
+            self._demonyms[word] = self._demonym(word)
+        return self._demonyms[word]
+
+    def _demonym(self, word: str) -> Party | None:
         name = self.lex.demonyms.get(word.lower().removesuffix("s"))
         if name is None:
             return None

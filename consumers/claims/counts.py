@@ -302,7 +302,7 @@ def _claim(ctx: ArticleContext, f: _Found) -> Claim:
             actor = subj[1][0]
             break
     place = _place(ctx, [f.anchor, *verbs])
-    when = find_time(ctx.sent(f.anchor), [f.anchor, *verbs], ctx.published, ctx.lex)
+    when = find_time(ctx.time_candidates(f.anchor), [f.anchor, *verbs], ctx.published, ctx.lex)
     return Claim(
         kind="count",
         asserted_by=ctx.attribution(verbs[0] if verbs else f.anchor),

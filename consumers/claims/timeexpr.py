@@ -78,9 +78,13 @@ def is_duration(span: Any) -> bool:
     return bool(units) and (has_number or plural)
 
 
-def time_candidates(sent: Any, lex: Lexicon) -> list[Any]:
-    """DATE/TIME entities and relative day words of a sentence (durations left out)."""
-    out = [e for e in sent.ents if e.label_ in ("DATE", "TIME") and not is_duration(e)]
+def time_candidates(sent: Any, lex: Lexicon, ents: Sequence[Any] | None = None) -> list[Any]:
+    """DATE/TIME entities and relative day words of a sentence (durations left out).
+
+    ``ents`` are the document's entities inside the sentence when the caller has them at hand
+    (``Span.ents`` walks every entity of the document)."""
+    found = sent.ents if ents is None else ents
+    out = [e for e in found if e.label_ in ("DATE", "TIME") and not is_duration(e)]
     taken = {t.i for e in out for t in e}
     for tok in sent:
         if tok.i in taken:
@@ -104,10 +108,11 @@ def _attached(root: Any, anchors: Sequence[Any], steps: int = 3) -> bool:
 
 
 def find_time(
-    sent: Any, anchors: Sequence[Any], published: date | None, lex: Lexicon, *, future: bool = False
+    candidates: Sequence[Any], anchors: Sequence[Any], published: date | None, lex: Lexicon, *, future: bool = False
 ) -> TimeExpr | None:
-    """The time expression of the sentence nearest to the anchor tokens."""
-    cands = [c for c in time_candidates(sent, lex) if _attached(c.root, anchors)]
+    """Of a sentence's time expressions (:func:`time_candidates`), the one of the anchors' clause
+    nearest to them."""
+    cands = [c for c in candidates if _attached(c.root, anchors)]
     if not cands or not anchors:
         return None
     best = min(cands, key=lambda s: min(abs(s.root.i - a.i) for a in anchors))

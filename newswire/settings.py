@@ -60,6 +60,8 @@ class Settings:
     log_format: str = "json"
     allow_private_networks: bool = False
     event_source: str = "urn:newswire"
+    #: extra entity alias files (os.pathsep-separated) merged over consumers/nlp/data/aliases.json
+    aliases: str = ""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:

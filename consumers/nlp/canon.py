@@ -417,7 +417,7 @@ def _candidates(doc: Any, text: str, gaz: Gazetteer) -> list[_Cand]:
         if low in gaz.region_words and tok.i > 0 and _is_name_token(doc[tok.i - 1]):
             s = _name_run_left(doc, tok.i)
             extra.append(_Cand(s, tok.i, "GPE", "pattern"))
-        # "the village of Bahatyr": a place head + "of" + a name.
+        # "the village of Xyzivka": a place head + "of" + a name.
         if low in gaz.place_heads and tok.i + 2 < len(doc) and doc[tok.i + 1].lower_ == "of":
             e = _name_run_right(doc, tok.i + 2)
             if e > tok.i + 2:
@@ -447,7 +447,7 @@ def _candidates(doc: Any, text: str, gaz: Gazetteer) -> list[_Cand]:
                 continue
             head_label = label_at.get(tok.head.i)
             if tok.dep_ == "pobj" and tok.head.lower_ in ("in", "near", "outside"):
-                # "the village of Bahatyr in Donetsk": a name located in a place is a place.
+                # "the village of Xyzivka in Oblastia": a name located in a place is a place.
                 outer = tok.head.head
                 head_label = label_at.get(outer.i) or ("GPE" if outer.lower_ in gaz.place_heads else None)
             elif tok.dep_ != "conj":
@@ -501,7 +501,7 @@ def _normalize(doc: Any, c: _Cand, gaz: Gazetteer, titles: _Titles, lines: _Line
         if inside is not None and inside[0] == start_char and inside[1] < end_char:
             while s < e and doc[s].idx < inside[1]:
                 s += 1
-        # A first name the model left out: "Defense Minister [Rustem] Umerov" (one word, not a
+        # A first name the model left out: "Defense Minister [Anna] Kowalska" (one word, not a
         # title, not a known name of its own, and only in running text).
         if (
             e - s == 1
@@ -587,7 +587,7 @@ def _junk(doc: Any, c: _Cand, gaz: Gazetteer) -> bool:
     if any(t.lower_ in gaz.debris_words for t in words) and len(words) <= 3:
         return True
     letters = [ch for ch in text if ch.isalpha()]
-    if text.isupper() and len(letters) >= 6:  # "BLOODBATH": shouted words, not acronyms
+    if text.isupper() and len(letters) >= 6:  # "CATASTROPHE": shouted words, not acronyms
         return True
     if c.label == "NORP" or fold_key(text) in gaz.demonyms:
         return True

@@ -193,10 +193,12 @@ class _Handler(BaseHTTPRequestHandler):
             try:
                 if st.page_delay_s:
                     time.sleep(st.page_delay_s)
-                self._send(file.read_bytes(), "text/html")
             finally:
+                # counted down before the response is written: once the client has the response
+                # it may start its next request before this thread would get to run again
                 with st.lock:
                     st.in_flight -= 1
+            self._send(file.read_bytes(), "text/html")
         elif path.startswith("/moved/"):
             self._redirect("/corpus/pages/" + path.rsplit("/", 1)[1] + "?utm_source=feed#top", 301)
         elif path.startswith("/gen/"):

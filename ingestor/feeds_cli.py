@@ -13,7 +13,7 @@ from typing import Any
 from ingestor.feeds.config import ConfigError, IngestConfig, dump_toml, opml_feeds, parse_config
 from ingestor.feeds.state import FeedState, State, default_path
 from newswire import logs
-from newswire.bus import Publisher, Shutdown, ensure_topics, make_producer, with_broker_retry
+from newswire.bus import Publisher, Shutdown, StageFatal, ensure_topics, make_producer, with_broker_retry
 from newswire.metrics import new_registry, serve
 from newswire.settings import Settings
 
@@ -101,6 +101,10 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
             settings, config, publisher, state, metrics, shutdown, build_fetcher(settings, config), extractor
         )
         stats = ingestor.run(once=args.once)
+    except StageFatal as exc:
+        # Nothing unacknowledged was remembered: a restart re-publishes it (same ids).
+        log.error("broker did not acknowledge; stopping", extra=logs.fields(error=str(exc)[:300]))
+        return 1
     finally:
         extractor.close()
         publisher.close()

@@ -41,3 +41,12 @@ def test_status_table(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: p
     assert main(["feeds", "status", "--feeds", str(feeds)]) == 0
     out = capsys.readouterr().out
     assert "never" in out and "new" in out and "broken" in out
+
+
+def test_ingest_refuses_a_bad_feeds_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "feeds.toml"
+    bad.write_text('[[feeds]]\nname = "x"\nurl = "file:///etc/passwd"\n')
+    assert main(["ingest", "--feeds", str(bad), "--once"]) == 2
+    assert "absolute http(s) URL" in capsys.readouterr().err
+    bad.write_text("")
+    assert main(["ingest", "--feeds", str(bad), "--once"]) == 2

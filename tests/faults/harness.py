@@ -451,11 +451,14 @@ ARTICLE = events.ARTICLE_INGESTED
 PROJECTOR_STOPPED = (0, -15)
 
 
-def checkpointed(proj: Proc, applied: int, timeout_s: float = 120.0) -> tuple[set[str], dict[str, str], dict[str, str], int, int]:
+Outcomes = tuple[set[str], dict[str, str], dict[str, str], int, int]
+
+
+def checkpointed(proj: Proc, applied: int, timeout_s: float = 120.0) -> Outcomes:
     """Wait until the projector's checkpoint holds ``applied`` events, and return its outcomes."""
     data_dir = Path(proj.env["NEWSWIRE_DATA_DIR"])
 
-    def check() -> tuple[set[str], dict[str, str], dict[str, str], int, int] | None:
+    def check() -> Outcomes | None:
         out = view_outcomes(data_dir)
         return out if out[4] >= applied else None
 

@@ -16,8 +16,18 @@ from bench.results import record
 from ingestor.replay import build_events, collect_files
 from newswire.events import Envelope
 from newswire.topics import ENTITIES
-from tests.faults.harness import SEEDS, PY, Replayer, Rig, TopicTail, covered, try_state, wait_until
-from tests.faults.harness import PROJECTOR_STOPPED, checkpointed
+from tests.faults.harness import (
+    PROJECTOR_STOPPED,
+    PY,
+    SEEDS,
+    Replayer,
+    Rig,
+    TopicTail,
+    checkpointed,
+    covered,
+    try_state,
+    wait_until,
+)
 
 pytestmark = pytest.mark.faults
 
@@ -40,7 +50,6 @@ def test_broker_paused_then_resumed_nothing_lost_no_restart(tmp_path: Path) -> N
             assert rig.broker is not None
             acked_before = len(rep.oracle)
             rig.broker.pause()
-            paused_at = time.monotonic()
             time.sleep(PAUSE_S)  # the fault's duration, not a synchronisation
             acked_during = len(rep.oracle) - acked_before
             rig.check_alive()

@@ -78,12 +78,16 @@ def _hedge(claim: Claim, hedges: Sequence[str]) -> Claim:
 
 def mark_paragraphs(doc: Any) -> Any:
     """A line break ends a sentence: headlines and paragraphs never run into each other."""
-    for tok in doc[1:]:
-        prev = doc[tok.i - 1]
-        if "\n" in prev.text or "\n" in prev.whitespace_:
-            tok.is_sent_start = True
-        elif not tok.is_space:
-            tok.is_sent_start = None
+    text = doc.text
+    start = text.find("\n")
+    while start != -1:
+        end = start
+        while end < len(text) and text[end].isspace():
+            end += 1
+        span = doc.char_span(end, end + 1, alignment_mode="expand") if end < len(text) else None
+        if span is not None and span.start > 0:
+            doc[span.start].is_sent_start = True
+        start = text.find("\n", end)
     return doc
 
 

@@ -8,6 +8,8 @@ schema; arbitrary text never breaks extraction and spans always lie inside the t
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from dataclasses import replace
 from datetime import UTC, date, datetime
 
@@ -140,3 +142,13 @@ def test_scoring_follows_the_gold_rules() -> None:
     # superset matches, a subset does not; negated events are not predictions
     assert (s.events.predicted, s.events.correct, s.events.found) == (2, 1, 1)
     assert s.status_right == 0
+
+
+def test_the_core_imports_no_kafka_http_or_clock() -> None:
+    code = (
+        "import sys, consumers.claims.extract, consumers.claims.evaluate; "
+        "bad = [m for m in ('kafka', 'urllib3', 'httpx', 'prometheus_client') if m in sys.modules]; "
+        "print(bad); sys.exit(1 if bad else 0)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr

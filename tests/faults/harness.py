@@ -210,9 +210,9 @@ class Rig:
         self.procs[name] = proc
         return proc
 
-    def projector(self, name: str = "project", *, rebuild: bool = False) -> tuple[Proc, int]:
+    def projector(self, name: str = "project", *, rebuild: bool = False, checkpoint_s: float = 0.5) -> tuple[Proc, int]:
         port = free_port()
-        args = ["--port", str(port), "--checkpoint-interval", "0.5"] + (["--rebuild"] if rebuild else [])
+        args = ["--port", str(port), "--checkpoint-interval", str(checkpoint_s)] + (["--rebuild"] if rebuild else [])
         return self.stage(name, "project", args), port
 
     def check_alive(self) -> None:
@@ -483,3 +483,28 @@ def view_hash(data_dir: Path) -> tuple[str, int]:
     assert saved.snapshot is not None, f"no checkpoint in {data_dir}"
     view = TalksView.from_snapshot(saved.snapshot)
     return view.canonical_hash(), view.applied
+
+
+def scrape(port: int, path: str = "/metrics") -> dict[str, float]:
+    """Prometheus text → {'name{labels}': value} (enough for reconciling counters)."""
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=10) as resp:
+        text = resp.read().decode()
+    out: dict[str, float] = {}
+    for line in text.splitlines():
+        if not line or line.startswith("#"):
+            continue
+        name, _, value = line.rpartition(" ")
+        out[name] = float(value)
+    return out
+
+
+def metric_sum(metrics: Mapping[str, float], name: str, **labels: str) -> float:
+    """Sum of every series of ``name`` whose labels include ``labels``."""
+    total = 0.0
+    for series, value in metrics.items():
+        base = series.split("{", 1)[0]
+        if base != name:
+            continue
+        if all(f'{k}="{v}"' in series for k, v in labels.items()):
+            total += value
+    return total

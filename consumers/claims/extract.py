@@ -62,7 +62,10 @@ def extract_claims(
     claims.extend(extract_counts(ctx))
     claims.extend(extract_events(ctx))
     claims = [_hedge(c, ctx.lex.hedges) for c in claims]
-    return sorted(claims, key=lambda c: (c.evidence.start, c.evidence.end, c.kind))
+    unique: dict[str, Claim] = {}
+    for claim in sorted(claims, key=lambda c: (c.evidence.start, c.evidence.end, c.kind)):
+        unique.setdefault(claim.claim_id("", ""), claim)  # one claim per kind, span and detail
+    return list(unique.values())
 
 
 def _hedge(claim: Claim, hedges: Sequence[str]) -> Claim:

@@ -192,6 +192,9 @@ def _negated(ctx: ArticleContext, tok: Any, verb: Any | None) -> bool:
     head = tok.head
     if tok.dep_ == "pobj" and head.lower_ in lex.negation_preps:
         return True
+    for anc in list(tok.ancestors)[:3]:  # "had no plans to meet", "no intention of signing a deal"
+        if anc.pos_ == "NOUN" and any(c.dep_ == "det" and c.lower_ in lex.negation_dets for c in anc.children):
+            return True
     if tok.pos_ == "VERB":
         for c in tok.children:
             if c.dep_ in ("nsubjpass", "dobj") and any(d.lower_ in lex.negation_dets for d in c.children):

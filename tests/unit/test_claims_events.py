@@ -119,3 +119,12 @@ def test_talking_by_phone_is_a_call_and_a_deal_discussed_is_not_agreed() -> None
 
 def test_talks_that_broke_down_are_cancelled() -> None:
     assert _one("Talks between Israel and Hamas broke down on Sunday.", "talks").status == "cancelled"
+
+
+def test_negated_plans_and_verbs() -> None:
+    for text in (
+        "The Kremlin said Vladimir Putin had no plans to meet Volodymyr Zelensky.",
+        "Putin will not meet Zelensky.",
+    ):
+        meetings = [e for e in _events(text) if e.kind == "meeting"]
+        assert meetings and all(e.negated for e in meetings), (text, meetings)

@@ -101,6 +101,19 @@ def _according_to(ctx: ArticleContext, start: int, end: int) -> Speaker | None:
     return None
 
 
+def _someone_else(ctx: ArticleContext, previous: tuple[int, Speaker], start: int) -> bool:
+    """Is another person named between the previous quotation and this one? Then this one
+    does not simply continue the previous speaker."""
+    between = ctx.doc.char_span(previous[0], start, alignment_mode="contract")
+    if between is None:
+        return False
+    for tok in between:
+        p = ctx.party_at(tok)
+        if p is not None and p.type == "PERSON" and p.id != previous[1].entity:
+            return True
+    return False
+
+
 def extract_quotes(ctx: ArticleContext) -> list[Claim]:
     """Direct quotations (≥ ``min_quote_words`` words) and indirect speech with a known speaker."""
     text = ctx.text
@@ -124,7 +137,7 @@ def extract_quotes(ctx: ArticleContext) -> list[Claim]:
                 head_word = speaker.text.split()[-1].lower() if speaker.text else ""
                 if head_word and head_word in previous[1].text.lower() and start - previous[0] < 1500:
                     speaker = Speaker(previous[1].text, previous[1].entity, cue.text, cue.i, True)
-        elif previous is not None and start - previous[0] < 1500:
+        elif previous is not None and start - previous[0] < 1500 and not _someone_else(ctx, previous, start):
             p = previous[1]
             speaker = Speaker(p.text, p.entity, p.cue, p.cue_index, True)
         if speaker is None:

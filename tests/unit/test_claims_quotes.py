@@ -98,3 +98,11 @@ def test_attribution_around_the_quote() -> None:
 def test_colon_before_the_quote() -> None:
     found = _direct("Olaf Scholz wrote on X: “We will not give up on this, not now and not ever.”")
     assert [(s, c) for s, c, _t in found] == [("olaf-scholz", "wrote")]
+
+
+def test_no_continuation_when_someone_else_comes_in_between() -> None:
+    text = (
+        "“We will rebuild every school that was hit,” Olaf Scholz said. Emmanuel Macron disagreed.\n"
+        "“That is not what the budget allows for this year.”"
+    )
+    assert [s for s, _c, _t in _direct(text)] == ["olaf-scholz"]

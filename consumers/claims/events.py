@@ -25,6 +25,7 @@ REPORTED_KINDS = frozenset({"sanction"})
 REFERRING_DETS = frozenset({"the", "this", "that", "these", "those", "their", "his", "her", "its", "our", "such"})
 TWO_SIDED = frozenset({"call", "meeting", "talks", "agreement"})
 CONDITIONS = frozenset({"if", "unless"})
+OBJECT_PREPS = frozenset({"for", "to", "on", "of", "including"})
 PAST_FRAMES = frozenset({"during", "after", "following", "since"})
 PARTY_PREPS = frozenset({"with", "between", "among", "by"})
 PLACE_PREPS = frozenset({"in", "at"})
@@ -204,19 +205,29 @@ def _negated(ctx: ArticleContext, tok: Any, verb: Any | None) -> bool:
 
 
 def _object(ctx: ArticleContext, tok: Any, kind: str) -> tuple[str | None, tuple[int, int] | None]:
+    """What is proposed, offered, demanded, agreed or captured: the complement to the right of
+    the trigger, up to the first comma or dash (a relative clause is not part of it)."""
     if kind not in PROPOSING and kind != "capture":
         return None, None
     for child in tok.children:
-        if (child.dep_ in OBJECT_DEPS and child.dep_ != "prep") or (
-            child.dep_ == "prep" and child.lower_ in ("for", "to", "on", "of")
-        ):
-            span = ctx.doc[child.left_edge.i : child.right_edge.i + 1]
-            if child.dep_ == "prep":
-                span = ctx.doc[child.i + 1 : child.right_edge.i + 1] if len(span) > 1 else span
-            if len(span) == 0:
-                continue
-            text = span.text if len(span.text) <= 160 else span.text[:157] + "…"
-            return text, (span.start, span.end)
+        if child.i < tok.i:
+            continue
+        wanted = (child.dep_ in OBJECT_DEPS and child.dep_ != "prep") or (
+            child.dep_ == "prep" and child.lower_ in OBJECT_PREPS
+        )
+        if not wanted:
+            continue
+        first = child.i + 1 if child.dep_ == "prep" else child.left_edge.i
+        last = child.right_edge.i + 1
+        for t in ctx.doc[first:last]:
+            if t.i > first and t.text in (",", "—", "–", ";", "("):
+                last = t.i
+                break
+        span = ctx.doc[first:last]
+        if len(span) == 0:
+            continue
+        text = span.text if len(span.text) <= 160 else span.text[:157] + "…"
+        return text, (span.start, span.end)
     return None, None
 
 

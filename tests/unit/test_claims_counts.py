@@ -7,7 +7,7 @@ by one add up; years, clock times, durations and ordinals are never counts.
 
 from __future__ import annotations
 
-from tests.unit.claims_support import of_kind
+from tests.unit.test_claims_support import of_kind
 
 
 def _counts(text: str) -> list[tuple[str, float, bool]]:

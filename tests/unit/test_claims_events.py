@@ -9,7 +9,7 @@ publication date, and negations that never yield a positive agreement.
 from __future__ import annotations
 
 from consumers.claims.records import Event
-from tests.unit.claims_support import of_kind
+from tests.unit.test_claims_support import of_kind
 
 
 def _events(text: str) -> list[Event]:

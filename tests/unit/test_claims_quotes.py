@@ -9,7 +9,7 @@ marks; scare quotes are not quotes; reported speech is an indirect quote.
 from __future__ import annotations
 
 from consumers.claims.quotes import quotation_spans
-from tests.unit.claims_support import of_kind
+from tests.unit.test_claims_support import of_kind
 
 
 def _direct(text: str) -> list[tuple[str | None, str, str]]:

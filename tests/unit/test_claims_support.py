@@ -1,4 +1,4 @@
-"""Helpers for the claims unit tests: parse a made-up text once and pick claims out of it."""
+"""Helpers for the claims unit tests (no tests here): parse a made-up text once, pick claims."""
 
 from __future__ import annotations
 

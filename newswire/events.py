@@ -121,7 +121,8 @@ class Envelope:
         """``data`` as JSON bytes, computed once when the event was created."""
         return self._data_json  # type: ignore[attr-defined, no-any-return]
 
-    def to_dict(self) -> dict[str, Any]:
+    def attributes(self) -> dict[str, Any]:
+        """The CloudEvents context attributes (everything but ``data``), in wire order."""
         out: dict[str, Any] = {
             "specversion": self.specversion,
             "id": self.id,
@@ -137,8 +138,10 @@ class Envelope:
         if self.extractor is not None:
             out["extractor"] = self.extractor
         out.update(self.extensions)
-        out["data"] = thaw(self.data)
         return out
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**self.attributes(), "data": thaw(self.data)}
 
     def headers(self) -> list[tuple[str, bytes]]:
         """CloudEvents Kafka binding attributes as ``ce_*`` headers (duplicated from the value)."""
@@ -175,22 +178,7 @@ _KNOWN = {
 
 def encode(envelope: Envelope) -> bytes:
     """Serialize an envelope with orjson (structured mode); ``data`` was serialized once, at creation."""
-    head: dict[str, Any] = {
-        "specversion": envelope.specversion,
-        "id": envelope.id,
-        "source": envelope.source,
-        "type": envelope.type,
-        "subject": envelope.subject,
-        "time": envelope.time,
-        "datacontenttype": envelope.datacontenttype,
-        "dataschema": envelope.dataschema,
-    }
-    if envelope.causationid is not None:
-        head["causationid"] = envelope.causationid
-    if envelope.extractor is not None:
-        head["extractor"] = envelope.extractor
-    head.update(envelope.extensions)
-    return orjson.dumps(head)[:-1] + b',"data":' + envelope.data_json + b"}"
+    return orjson.dumps(envelope.attributes())[:-1] + b',"data":' + envelope.data_json + b"}"
 
 
 def envelope_from_dict(raw: Mapping[str, Any]) -> Envelope:

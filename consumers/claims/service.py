@@ -10,25 +10,22 @@ from __future__ import annotations
 
 import argparse
 import logging
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
 from consumers.claims import extract
+from consumers.nlp import enricher
 from consumers.nlp.canon import Gazetteer
-from consumers.nlp.model import alias_paths, configured_gazetteer, load_model
-from newswire import events, ids, logs
+from consumers.nlp.enricher import EnricherHooks, EnricherSpec, make_batch_handler, run_enricher
+from newswire import events
 from newswire.bus import Output
 from newswire.events import Envelope
 from newswire.metrics import LATENCY_BUCKETS, new_registry
-from newswire.records import ArticleIngested
-from newswire.service import run_stage
 from newswire.settings import Settings
-from newswire.topics import ARTICLES, CLAIMS
+from newswire.topics import CLAIMS
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +69,36 @@ class ClaimsMetrics:
         )
 
 
+SPEC: EnricherSpec[extract.ArticleClaims] = EnricherSpec(
+    stage=STAGE,
+    output_role=CLAIMS,
+    event_type=events.CLAIMS_EXTRACTED,
+    extractor=extract.EXTRACTOR,
+    default_max_chars=extract.MAX_CHARS,
+    extract=lambda nlp, articles, gazetteer, max_chars, batch_size: extract.extract_articles(
+        nlp, articles, gazetteer=gazetteer, max_chars=max_chars, batch_size=batch_size
+    ),
+    event_data=extract.event_data,
+    outcome=lambda result: (result.outcome, result.reason),
+)
+
+
+def hooks(metrics: ClaimsMetrics | None) -> EnricherHooks[extract.ArticleClaims]:
+    if metrics is None:
+        return EnricherHooks()
+
+    def observe(results: Sequence[extract.ArticleClaims], seconds: float) -> None:
+        metrics.model_seconds.observe(seconds)
+        for result in results:
+            metrics.outcomes.labels(outcome=result.outcome).inc()
+            for kind in KINDS:
+                n = sum(1 for c in result.claims if c.kind == kind)
+                if n:
+                    metrics.claims.labels(kind=kind).inc(n)
+
+    return EnricherHooks(error=lambda reason: metrics.errors.labels(reason=reason).inc(), observe=observe)
+
+
 def make_handler(
     nlp: Any,
     gazetteer: Gazetteer | None,
@@ -81,96 +108,16 @@ def make_handler(
     batch_size: int = 16,
     metrics: ClaimsMetrics | None = None,
 ) -> Callable[[Sequence[Envelope]], list[list[Output]]]:
-    """The stage's batch handler: article events → one claims event each (same order).
-
-    An exception fails the batch; the kernel retries its events one by one and dead-letters the
-    one that still fails, so the reason is counted here and the exception is re-raised."""
-
-    def handle(batch: Sequence[Envelope]) -> list[list[Output]]:
-        try:
-            articles = [ArticleIngested.from_data(env.data) for env in batch]
-        except (KeyError, TypeError, ValueError):
-            if metrics is not None:
-                metrics.errors.labels(reason="invalid_article").inc()
-            raise
-        started = time.perf_counter()
-        try:
-            results = extract.extract_articles(
-                nlp, articles, gazetteer=gazetteer, max_chars=max_chars, batch_size=batch_size
-            )
-        except Exception:
-            if metrics is not None:
-                metrics.errors.labels(reason="extraction_failure").inc()
-            raise
-        outputs: list[list[Output]] = []
-        for env, article, result in zip(batch, articles, results, strict=True):
-            derived = events.derive(
-                env,
-                event_type=events.CLAIMS_EXTRACTED,
-                event_id=ids.derived_event_id(events.CLAIMS_EXTRACTED, env.id, extract.EXTRACTOR),
-                source=f"{source}/{STAGE}",
-                extractor=extract.EXTRACTOR,
-                data=extract.event_data(article, result),
-            )
-            outputs.append([Output(CLAIMS, derived)])
-            if result.outcome != "ok":
-                log.info(
-                    "article not analysed in full",
-                    extra=logs.fields(
-                        stage=STAGE, article_id=article.article_id, outcome=result.outcome, reason=result.reason
-                    ),
-                )
-        if metrics is not None:
-            metrics.model_seconds.observe(time.perf_counter() - started)
-            for result in results:
-                metrics.outcomes.labels(outcome=result.outcome).inc()
-                for kind in KINDS:
-                    n = sum(1 for c in result.claims if c.kind == kind)
-                    if n:
-                        metrics.claims.labels(kind=kind).inc(n)
-        return outputs
-
-    return handle
+    """The stage's batch handler: article events → one claims event each (same order)."""
+    return make_batch_handler(
+        SPEC, nlp, gazetteer, source, max_chars=max_chars, batch_size=batch_size, hooks=hooks(metrics)
+    )
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--aliases",
-        action="append",
-        type=Path,
-        default=None,
-        help="extra alias file(s), as for `enrich entities` (default: NEWSWIRE_ALIASES)",
-    )
-    parser.add_argument(
-        "--max-chars",
-        type=int,
-        default=extract.MAX_CHARS,
-        help="analyse at most this many characters of a body; the event records outcome 'truncated'",
-    )
-    parser.add_argument("--batch-size", type=int, default=16, help="texts per nlp.pipe batch")
-    parser.add_argument("--group-id", default=None, help="consumer group (default newswire-claims)")
+    enricher.add_arguments(parser, SPEC)
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     registry = new_registry(STAGE)
-    metrics = ClaimsMetrics.create(registry)
-    started = time.perf_counter()
-    nlp = load_model()
-    paths = tuple(args.aliases) if args.aliases else alias_paths()
-    gazetteer = configured_gazetteer(paths)
-    log.info(
-        "model loaded",
-        extra=logs.fields(stage=STAGE, seconds=round(time.perf_counter() - started, 2), extractor=extract.EXTRACTOR),
-    )
-    handler = make_handler(
-        nlp, gazetteer, settings.event_source, max_chars=args.max_chars, batch_size=args.batch_size, metrics=metrics
-    )
-    return run_stage(
-        name=STAGE,
-        settings=settings,
-        registry=registry,
-        handler=handler,
-        input_roles=[ARTICLES],
-        accepted_types=[events.ARTICLE_INGESTED],
-        group_id=args.group_id,
-    )
+    return run_enricher(SPEC, args, settings, registry, hooks(ClaimsMetrics.create(registry)))

@@ -14,7 +14,7 @@ from consumers.claims.events import extract_events
 from consumers.claims.lexicon import Lexicon, default_lexicon
 from consumers.claims.quotes import extract_quotes
 from consumers.claims.records import Claim
-from consumers.entities import core as entities_core
+from consumers.nlp import text as nlp_text
 from consumers.nlp.canon import ArticleEntities, Gazetteer, resolve_entities
 from newswire.records import ArticleIngested
 
@@ -121,7 +121,7 @@ def prepare(body: str, language: str | None, max_chars: int) -> tuple[str, str, 
     """(text to read, outcome, reason), by the entities stream's own policy (empty, not English,
     too long → cut, markup blanked with spaces), so that both streams read the same characters
     and canonicalize to the same entity ids. Offsets into the text are offsets into the body."""
-    p = entities_core.prepare(body, language, max_chars)
+    p = nlp_text.prepare(body, language, max_chars)
     return p.text, p.outcome, p.reason
 
 

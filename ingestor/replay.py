@@ -11,7 +11,7 @@ import random
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
@@ -110,11 +110,7 @@ def build_events(
                     yield article
                 continue
             if loop:
-                article = replace(
-                    article,
-                    article_id=ids.article_id_in_loop(article.article_id, loop),
-                    origin=replace(article.origin, loop=loop),
-                )
+                article = article.in_loop(ids.article_id_in_loop(article.article_id, loop), loop)
             yield article.envelope(settings.event_source + "/replay", now())
 
 

@@ -70,11 +70,17 @@ def parse_time(text: str) -> datetime:
     return moment
 
 
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
 def _freeze(value: Any) -> Any:
-    if isinstance(value, Mapping):
+    kind = type(value)
+    if kind in _SCALARS:  # the common case first: exact type checks, no ABC machinery
+        return value
+    if kind is dict or isinstance(value, Mapping):
         return MappingProxyType({k: _freeze(v) for k, v in value.items()})
-    if isinstance(value, list | tuple):
-        return tuple(_freeze(v) for v in value)
+    if kind is list or kind is tuple:
+        return tuple([_freeze(v) for v in value])
     return value
 
 

@@ -93,6 +93,25 @@ class ArticleIngested:
             tags=tuple(data.get("tags", ())),
         )
 
+    def in_loop(self, article_id: str, loop: int) -> ArticleIngested:
+        """This article under another id, for soak loops (positional: this runs per event)."""
+        o = self.origin
+        return ArticleIngested(
+            article_id,
+            self.revision,
+            self.url,
+            self.title,
+            self.outlet,
+            self.published,
+            self.body,
+            Origin(o.kind, o.feed, o.path, o.entry_id, loop),
+            self.extraction,
+            self.language,
+            self.authors,
+            self.duplicate_of,
+            self.tags,
+        )
+
     def envelope(self, source: str, ingested_at: datetime) -> Envelope:
         """The event for this article revision; its id depends only on (article id, revision).
 

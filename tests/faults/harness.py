@@ -462,12 +462,14 @@ def checkpointed(proj: Proc, applied: int, timeout_s: float = 120.0) -> Outcomes
         out = view_outcomes(data_dir)
         return out if out[4] >= applied else None
 
-    return wait_until(
+    found = wait_until(
         check,
         timeout_s,
         f"the {proj.name} checkpoint holding {applied} applied events",
         interval=0.3,
     )
+    assert found is not None
+    return found
 
 
 def view_hash(data_dir: Path) -> tuple[str, int]:

@@ -206,8 +206,8 @@ def test_no_exception_escapes_a_stage_and_counts_reconcile(kinds: list[tuple[str
         handler=_handlers()[role],
         metrics=StageMetrics.create(registry),
         shutdown=Shutdown(),
-        _consumer=consumer,  # type: ignore[arg-type]
-        _publisher=Publisher(producer, s),  # type: ignore[arg-type]
+        _consumer=consumer,
+        _publisher=Publisher(producer, s),
         _recent=RecentIds(),
     )
     runner.process_records(records)  # must not raise

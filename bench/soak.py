@@ -78,6 +78,9 @@ class SoakResult:
     restarts: int
     applied: int
     distinct: int
+    state_records: int = 0
+    state_bytes: int = 0
+    state_max_bytes: int = 0
 
     @property
     def missing(self) -> set[str]:
@@ -111,6 +114,7 @@ def run(minutes: float, rate: float, sample_s: float, warmup_s: float, workdir: 
         series["broker"] = Series()
         pids = {p.name: p.pid for p in procs} | {"broker": rig.broker.process.pid}
         started = time.monotonic()
+        wall_started = time.time()
         end = started + minutes * 60
         next_sample = started + warmup_s
         next_view = started
@@ -154,6 +158,12 @@ def run(minutes: float, rate: float, sample_s: float, warmup_s: float, workdir: 
                 for d in t.decoded:
                     if d is not None:
                         seen[role].setdefault(str(d.get("subject")), now)
+            state = TopicTail(rig.settings, "state", "soak-state")
+            try:
+                state.drain(idle_s=2, timeout_s=300)
+                sizes = [len(r.value or b"") for r in state.records]
+            finally:
+                state.close()
         finally:
             rep.stop()
             for t in tails.values():
@@ -162,13 +172,28 @@ def run(minutes: float, rate: float, sample_s: float, warmup_s: float, workdir: 
         for p in procs[:2]:
             assert p.stop() == 0, p.tail()
         assert proj.stop() in PROJECTOR_STOPPED, proj.tail()
+    steady = {a: t for a, t in acked_at.items() if t >= wall_started + warmup_s}  # latency after warm-up
     enriched = [
         max(seen["entities"][a], seen["claims"][a]) - t
-        for a, t in acked_at.items()
+        for a, t in steady.items()
         if a in seen["entities"] and a in seen["claims"]
     ]
-    view = [in_view[a] - t for a, t in acked_at.items() if a in in_view]
-    return SoakResult(minutes, rate, set(acked_at), set(arts), enriched, view, series, restarts, applied, distinct)
+    view = [in_view[a] - t for a, t in steady.items() if a in in_view]
+    return SoakResult(
+        minutes,
+        rate,
+        set(acked_at),
+        set(arts),
+        enriched,
+        view,
+        series,
+        restarts,
+        applied,
+        distinct,
+        len(sizes),
+        sum(sizes),
+        max(sizes, default=0),
+    )
 
 
 def report(res: SoakResult, warmup_s: float) -> None:
@@ -187,9 +212,11 @@ def report(res: SoakResult, warmup_s: float) -> None:
         "soak",
         f"{res.minutes:g} min at {res.rate:g} articles/s: {len(res.acked)} acked, {len(res.projected)} projected, "
         f"{len(res.missing)} missing, {len(res.extra)} extra, view applied {res.applied} = distinct {res.distinct}; "
-        f"{res.restarts} restarts; latency ack->enriched p50 {pct(e, 50):.2f} s p99 {pct(e, 99):.2f} s, "
+        f"{res.restarts} restarts; latency (articles acked after warm-up) "
+        f"ack->enriched p50 {pct(e, 50):.2f} s p99 {pct(e, 99):.2f} s, "
         f"ack->in view p50 {pct(v, 50):.1f} s p99 {pct(v, 99):.1f} s (view polled every 2 s, checkpoint 1 s); "
-        f"after {warmup_s:.0f} s warm-up: {mem}",
+        f"after {warmup_s:.0f} s warm-up: {mem}; talks.state topic {res.state_records} records, "
+        f"{res.state_bytes / 1e6:.0f} MB, largest {res.state_max_bytes / 1e3:.0f} kB",
     )
 
 

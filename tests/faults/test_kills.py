@@ -32,7 +32,10 @@ from tests.faults.harness import (
     view_hash,
 )
 
-ARTICLES_N_DEFAULT = 1500  # measured: 5,000 do not fit the CI budget on 2 cores (see bench/RESULTS.md)
+# 5,000 (the issue) do not fit: ~4 articles/s per enricher on 2 shared cores plus ~10 s per restart, and
+# the projector fails at ~1,400 articles of one story (its talks.state item outgrows 2 MB, see
+# test_stage_bugs.py). 1,000 articles x 10 kills per enricher fits the CI budget.
+ARTICLES_N_DEFAULT = 1000
 pytestmark = [pytest.mark.faults]
 
 ARTICLES_N = int(os.environ.get("NEWSWIRE_FAULTS_ARTICLES", str(ARTICLES_N_DEFAULT)))

@@ -14,7 +14,7 @@ pytestmark = [pytest.mark.faults, pytest.mark.timeout(int(MINUTES * 60) + 900)]
 
 def test_soak_acked_equals_projected_resources_flat(tmp_path: Path) -> None:
     warmup = min(120.0, MINUTES * 60 * 0.2)
-    res = soak.run(MINUTES, 1.0, max(5.0, (MINUTES * 60 - warmup) / 20), warmup, tmp_path)
+    res = soak.run(MINUTES, soak.RATE, max(5.0, (MINUTES * 60 - warmup) / 20), warmup, tmp_path)
     soak.report(res, warmup)
     assert res.acked, "nothing was acknowledged"
     assert res.acked == res.projected, f"{len(res.missing)} missing, {len(res.extra)} extra"

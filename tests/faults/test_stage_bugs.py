@@ -57,9 +57,10 @@ def _largest_item_bytes(loops: int) -> tuple[int, int]:
 @pytest.mark.xfail(
     strict=False,
     reason="a talks.state item lists every supporting article (~1.4 kB each), so one story's item grows "
-    "without bound: at ~1,400 articles of one story its item.changed event exceeds the producer's 2 MB "
-    "max_request_size, ProjectorLoop.process raises MessageSizeTooLargeError and the projector crash-loops "
-    "(seen in test_kills at 1,500 articles); every change also republishes the whole item, so the state "
+    "without bound: at ~1,000 articles of one story (real extractors) its item.changed event exceeds the "
+    "producer's 2 MB max_request_size, ProjectorLoop.process raises MessageSizeTooLargeError and the "
+    "projector crash-loops (seen in test_kills at 1,000 and 1,500 articles); every change also "
+    "republishes the whole item, so the state "
     "topic grows quadratically (593 MB after ~1,000 articles)",
 )
 def test_a_state_item_stays_bounded_as_articles_accumulate() -> None:

@@ -1,5 +1,9 @@
 import sys
 
-from newswire.cli import main
+from newswire.signals import catch_early_signals
+
+catch_early_signals()  # before the heavier imports below
+
+from newswire.cli import main  # noqa: E402
 
 sys.exit(main())

@@ -36,6 +36,7 @@ from newswire.events import Envelope, EnvelopeError
 from newswire.metrics import StageMetrics
 from newswire.schema_registry import SchemaError, check_event
 from newswire.settings import Settings
+from newswire.signals import EARLY_SIGNAL
 from newswire.topics import DEADLETTER, topic_name, topic_specs
 
 log = logging.getLogger(__name__)
@@ -64,6 +65,8 @@ class Shutdown:
         if threading.current_thread() is threading.main_thread():
             signal.signal(signal.SIGTERM, self._handle)
             signal.signal(signal.SIGINT, self._handle)
+        if EARLY_SIGNAL.is_set():
+            self.event.set()
         return self
 
     def _handle(self, signum: int, _frame: FrameType | None) -> None:

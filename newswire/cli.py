@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 from newswire import __version__, logs
 from newswire.settings import ENV_NAMES, Settings, SettingsError
+from newswire.signals import catch_early_signals
 
 #: (module, description) — each module defines ``register(subparsers)``.
 COMMAND_MODULES: tuple[str, ...] = (
@@ -55,6 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    catch_early_signals()
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

@@ -113,11 +113,16 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         settings = replace(settings, data_dir=args.data_dir)
     settings.validate()
     projector = build(settings, rebuild=args.rebuild, checkpoint_interval_s=args.checkpoint_interval)
+    # uvicorn captures SIGTERM/SIGINT while it serves and re-raises them on exit, to whatever
+    # handler was there before: make that ours (it only asks the loop to stop), so the process
+    # drains the Kafka thread and writes its final checkpoint instead of dying by the signal.
+    projector.loop.shutdown.install()
     projector.thread.start()
     log.info("live view listening", extra=logs.fields(stage=STAGE, url=projector.url, port=projector.port))
     print(f"newswire live view: {projector.url}", flush=True)
     try:
-        projector.serve()
+        if not projector.loop.shutdown.requested:  # a SIGTERM during start-up: do not serve at all
+            projector.serve()
     finally:
         projector.stop()
     if projector.hub.health.loop_error:

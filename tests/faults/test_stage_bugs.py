@@ -11,22 +11,21 @@ from pathlib import Path
 
 import pytest
 
+from newswire.broker import wait_for_port
 from tests.faults.harness import Replayer, Rig, checkpointed
 
 pytestmark = pytest.mark.faults
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="uvicorn 0.54 re-raises the captured SIGTERM when Server.run returns, so `newswire project` "
-    "dies by the signal (exit -15) before Projector.stop() joins the Kafka thread and writes its final "
-    "checkpoint (consumers/projector/service.py run()); restart still converges (redelivery is dropped by id)",
-)
 def test_projector_drains_and_exits_zero_on_sigterm(tmp_path: Path) -> None:
+    # Was an expected failure: uvicorn re-raised the SIGTERM it captured once Server.run returned,
+    # so the process died by the signal before its final checkpoint. The projector now installs
+    # its own handler first (consumers/projector/service.py), which the re-raise lands in.
     with Rig(tmp_path) as rig:
         rig.ensure_topics()
-        proj, _port = rig.projector(checkpoint_s=3600)  # only the final checkpoint would save the view
+        proj, port = rig.projector(checkpoint_s=3600)  # only the final checkpoint would save the view
         proj.start()
+        assert wait_for_port("127.0.0.1", port, 60), proj.tail()  # SIGTERM a running process, not its start-up
         Replayer(rig.settings, loops=1).start().join(60)
         assert proj.process is not None
         proj.process.send_signal(signal.SIGTERM)

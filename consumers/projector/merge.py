@@ -174,6 +174,21 @@ def _evidence(f: Fact) -> dict[str, Any]:
     }
 
 
+#: An item lists at most this many supporting articles: the first report and the latest ones.
+#: The counts (``sources``, ``articles_total``) cover all of them; the log keeps every event.
+#: Without the cap, an item of a story with thousands of articles outgrows a Kafka record.
+MAX_LISTED_ARTICLES = 20
+#: … at most this many "said by" entries per value of a conflict …
+MAX_SAID_BY = 10
+#: … and a party's latest stated positions, at most this many.
+MAX_POSITIONS = 10
+
+
+def bounded(rows: list[dict[str, Any]], limit: int) -> list[dict[str, Any]]:
+    """The first row and the latest ``limit - 1`` of rows in time order."""
+    return rows if len(rows) <= limit else rows[:1] + rows[-(limit - 1) :]
+
+
 def _sources(facts: Iterable[Fact], article_of: ArticleOf) -> tuple[list[dict[str, Any]], set[str], list[str]]:
     by_article: dict[str, list[Fact]] = defaultdict(list)
     for f in facts:
@@ -220,6 +235,8 @@ def _valued(facts: Iterable[Fact], article_of: ArticleOf, value_of: Callable[[Fa
     out = []
     for row in per.values():
         row["sources"] = len(row.pop("_outlets"))
+        row["said_by_total"] = len(row["said_by"])
+        row["said_by"] = row["said_by"][:MAX_SAID_BY]
         out.append(row)
     out.sort(key=lambda r: (-r["sources"], str(r["value"])))
     return out
@@ -292,7 +309,8 @@ def build_item(
         "participant_variants": [[name_of(p) for p in ps] for ps, _a in ranked_sets[1:]],
         "sources": len(outlets),
         "outlets": sorted(outlets),
-        "articles": articles,
+        "articles": bounded(articles, MAX_LISTED_ARTICLES),
+        "articles_total": len(articles),
         "first_seen": min(times) if times else None,
         "last_seen": max(times) if times else None,
         "conflicts": [],
@@ -378,7 +396,8 @@ def _party(item: dict[str, Any], facts: Sequence[Fact], article_of: ArticleOf, n
                 "evidence": _evidence(f),
             }
         )
-    item["positions"] = positions
+    item["positions"] = positions[:MAX_POSITIONS]  # the latest statements first
+    item["positions_total"] = len(positions)
     item["status"] = None
     item["status_history"] = []
     item["time_text"] = None

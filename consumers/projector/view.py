@@ -332,10 +332,13 @@ class TalksView:
                 "first_seen": arts[0].time,
                 "last_seen": max(a.time for a in arts),
                 "entities": [{"id": e, "name": self.name_of(e), "articles": n} for e, n in top],
-                "articles": [
-                    {"article_id": a.article_id, "outlet": a.outlet, "title": a.title, "url": a.url, "time": a.time}
-                    for a in arts
-                ],
+                "articles": merge.bounded(
+                    [
+                        {"article_id": a.article_id, "outlet": a.outlet, "title": a.title, "url": a.url, "time": a.time}
+                        for a in arts
+                    ],
+                    merge.MAX_LISTED_ARTICLES,
+                ),
                 "conflicts": [],
             }
         return out

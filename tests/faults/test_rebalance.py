@@ -17,7 +17,6 @@ pytestmark = pytest.mark.faults
 
 STORM_EVERY_S = float(os.environ.get("NEWSWIRE_FAULTS_STORM_EVERY_S", "4"))
 REPLICAS = 3
-#: whether some replicas leave by SIGKILL (else all by SIGTERM)
 SETTLE_S = float(os.environ.get("NEWSWIRE_FAULTS_SETTLE_S", "180"))
 STUCK = (
     "seen on Tansu + kafka-python 3.0.12 (2 of 3 runs: once with entities replicas, once with echo ones): "
@@ -25,6 +24,7 @@ STUCK = (
     "that never completes (NetworkSelector.run waits without a timeout), for minutes: nothing is consumed "
     "and even SIGTERM cannot drain them. Cause not isolated (broker or client); 0 lost, 0 duplicates otherwise"
 )
+#: whether some replicas leave by SIGKILL (else all by SIGTERM)
 STORM_KILLS = os.environ.get("NEWSWIRE_FAULTS_STORM_KILLS", "1") == "1"
 
 

@@ -13,16 +13,18 @@ from bench.results import record
 from newswire.topics import CLAIMS, ENTITIES
 from tests.faults.harness import PROJECTOR_STOPPED, Replayer, Rig, TopicTail, checkpointed, covered
 
-pytestmark = pytest.mark.faults
+pytestmark = [pytest.mark.faults, pytest.mark.timeout(480)]  # a hung client poll ends here, not at 600 s
 
 STORM_EVERY_S = float(os.environ.get("NEWSWIRE_FAULTS_STORM_EVERY_S", "4"))
 REPLICAS = 3
-SETTLE_S = float(os.environ.get("NEWSWIRE_FAULTS_SETTLE_S", "180"))
+SETTLE_S = float(os.environ.get("NEWSWIRE_FAULTS_SETTLE_S", "120"))
 STUCK = (
     "seen on Tansu + kafka-python 3.0.12 (2 of 3 runs: once with entities replicas, once with echo ones): "
     "after the storm the surviving replicas sit in KafkaConsumer.poll -> ensure_active_group, a JoinGroup "
     "that never completes (NetworkSelector.run waits without a timeout), for minutes: nothing is consumed "
-    "and even SIGTERM cannot drain them. Cause not isolated (broker or client); 0 lost, 0 duplicates otherwise"
+    "and even SIGTERM cannot drain them. Once the test's own assign()-mode reader (no group) hung the same way "
+    "in KafkaConsumer.poll(timeout_ms=200) -> Fetcher.fetch_records: the client does not bound a request the "
+    "broker never answers. Client (or broker) defect, not the stages' code"
 )
 #: whether some replicas leave by SIGKILL (else all by SIGTERM)
 STORM_KILLS = os.environ.get("NEWSWIRE_FAULTS_STORM_KILLS", "1") == "1"

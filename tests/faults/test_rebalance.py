@@ -24,7 +24,8 @@ STUCK = (
     "that never completes (NetworkSelector.run waits without a timeout), for minutes: nothing is consumed "
     "and even SIGTERM cannot drain them. Once the test's own assign()-mode reader (no group) hung the same way "
     "in KafkaConsumer.poll(timeout_ms=200) -> Fetcher.fetch_records: the client does not bound a request the "
-    "broker never answers. Client (or broker) defect, not the stages' code"
+    "broker never answers: dpkp/kafka-python#3121 (net.run's event.wait() ignores timeouts; fix PR #3123 "
+    "is not in 3.0.12, the newest release). Not the stages' code"
 )
 #: whether some replicas leave by SIGKILL (else all by SIGTERM)
 STORM_KILLS = os.environ.get("NEWSWIRE_FAULTS_STORM_KILLS", "1") == "1"

@@ -102,12 +102,38 @@ def partition(bucket: str, reps: Sequence[Fact], support: Sequence[frozenset[str
         if ri != rj:
             parent[max(ri, rj)] = min(ri, rj)
 
-    core = [[j for j in range(n) if j != i and _core_match(bucket, reps[i], reps[j])] for i in range(n)]
     attrs = _attrs(bucket)
-    for i in range(n):
-        for j in core[i]:
-            if j > i and all(getattr(reps[i], a) == getattr(reps[j], a) for a in attrs):
-                union(i, j)
+    always = _always_core(bucket)
+
+    def attr_key(i: int) -> tuple[Any, ...]:
+        return tuple(getattr(reps[i], a) for a in attrs)
+
+    if always:
+        # every pair is about the same thing: group by stated attributes (no pairwise pass), and
+        # let the vague ones choose among the distinct attribute tuples, not among all signatures
+        by_attrs: dict[tuple[Any, ...], int] = {}
+        for i in range(n):
+            union(i, by_attrs.setdefault(attr_key(i), i))
+        distinct = sorted(by_attrs.values())
+        core: list[list[int]] | None = None
+    else:
+        # only signatures that share a participant or an object word can match: an inverted index
+        index: dict[tuple[str, str], list[int]] = defaultdict(list)
+        keys = [_block_keys(r) for r in reps]
+        for i, ks in enumerate(keys):
+            for k in ks:
+                index[k].append(i)
+        core = []
+        for i in range(n):
+            near: set[int] = set()
+            for k in keys[i]:
+                near.update(index[k])
+            near.discard(i)
+            core.append(sorted(j for j in near if _core_match(bucket, reps[i], reps[j])))
+        for i in range(n):
+            for j in core[i]:
+                if j > i and all(getattr(reps[i], a) == getattr(reps[j], a) for a in attrs):
+                    union(i, j)
     first = [find(i) for i in range(n)]
     group_support: dict[int, set[str]] = defaultdict(set)
     for i in range(n):
@@ -119,7 +145,7 @@ def partition(bucket: str, reps: Sequence[Fact], support: Sequence[frozenset[str
             continue
         candidates = {
             first[j]
-            for j in core[i]
+            for j in (distinct if core is None else core[i])
             if first[j] != first[i]
             and all(_attr_ok(reps[i], reps[j], a) for a in attrs)
             and any(getattr(reps[j], a) is not None for a in vague)
@@ -135,6 +161,19 @@ def partition(bucket: str, reps: Sequence[Fact], support: Sequence[frozenset[str
     for i in range(n):
         groups[find(i)].append(i)
     return sorted(groups.values())
+
+
+def _always_core(bucket: str) -> bool:
+    """Buckets where :func:`_core_match` holds for every pair (a party's quotes, a count category)."""
+    return bucket.startswith(("party:", "count:"))
+
+
+def _block_keys(f: Fact) -> list[tuple[str, str]]:
+    """Keys two signatures must share to possibly match (see :func:`_core_match`): a participant,
+    or an object word; facts without participants share the key of the empty set."""
+    keys = [("p", p) for p in f.participants] or [("p", "")]
+    keys += [("o", w) for w in f.object_key]
+    return keys
 
 
 def _attr_ok(a: Fact, b: Fact, attr: str) -> bool:

@@ -17,7 +17,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -46,6 +46,9 @@ from newswire.settings import Settings
 from newswire.topics import ARTICLES, CLAIMS, DEADLETTER, ENTITIES, STATE, topic_name
 
 log = logging.getLogger(__name__)
+
+#: records per poll at most: a catch-up refreshes the view once per this many events
+CATCH_UP_BATCH = 500
 
 STAGE = "projector"
 INPUT_ROLES = (ARTICLES, ENTITIES, CLAIMS)
@@ -278,8 +281,11 @@ class ProjectorLoop:
             self.stage.retries.labels(stage=STAGE, operation="connect").inc()
 
         ensure_topics(self.settings)
+        # Applying an event is cheap next to NLP, but each batch ends in a refresh of every touched
+        # bucket: large batches while catching up (a rebuild), small ones when live (latency).
+        consumer_settings = replace(self.settings, max_poll_records=max(self.settings.max_poll_records, CATCH_UP_BATCH))
         consumer = with_broker_retry(
-            lambda: make_consumer(self.settings, STAGE, None),
+            lambda: make_consumer(consumer_settings, STAGE, None),
             self.settings,
             "projector consumer",
             retried,

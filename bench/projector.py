@@ -1,0 +1,176 @@
+"""Projector figures: apply rate, rebuild time, end-to-end latency (``python -m bench.projector``).
+
+1. **apply**: synthetic claims events (``consumers.projector.synthetic.claim_stream``) decoded
+   and applied to a :class:`TalksView` with a refresh per 500-event batch (the Kafka loop's
+   catch-up poll), against a bare loop that only decodes the same bytes, at growing stream sizes
+   (the refresh rebuilds every touched bucket, so the rate falls as buckets grow: the issue's
+   100k-event, ≥ 20,000 events/s target is not met; see the figures).
+2. **rebuild**: the same events on the embedded broker; a projector started with ``--rebuild``
+   (in-process, the service's own wiring) until it has applied them all.
+3. **latency**: the real stages as processes (entities, claims, projector) and the seeds replayed
+   with ``--loop`` at a steady 3 articles/s; for each article, acknowledgement → its id listed by an
+   item of ``/api/state`` (polled every 50 ms). Target p99 ≤ 2 s.
+
+``--events``, ``--seconds`` and ``--rate`` scale it; ``--skip-latency`` runs the first two only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import threading
+import time
+import uuid
+from dataclasses import replace
+from pathlib import Path
+
+import httpx
+import orjson
+
+from bench.common import peak_rss_mb, report
+from consumers.projector import service
+from consumers.projector.synthetic import claim_stream
+from consumers.projector.view import TalksView
+from newswire import events
+from newswire.broker import start_broker
+from newswire.bus import Publisher, ensure_topics, make_producer
+from newswire.settings import Settings
+from newswire.topics import CLAIMS
+
+BATCH = 500
+
+
+def apply_rate(payloads: list[bytes]) -> tuple[float, float]:
+    """(bare decode events/s, decode + apply + refresh events/s)."""
+    t0 = time.perf_counter()
+    for raw in payloads:
+        events.decode(raw)
+    bare = len(payloads) / (time.perf_counter() - t0)
+    view = TalksView()
+    t0 = time.perf_counter()
+    for i in range(0, len(payloads), BATCH):
+        for raw in payloads[i : i + BATCH]:
+            view.apply(events.decode(raw))
+        view.refresh()
+    ours = len(payloads) / (time.perf_counter() - t0)
+    return bare, ours
+
+
+def rebuild_seconds(payloads: list[bytes], workdir: Path) -> float:
+    with start_broker() as broker:
+        settings = replace(
+            Settings(),
+            kafka_bootstrap=broker.bootstrap,
+            topic_prefix=f"b{uuid.uuid4().hex[:6]}.",
+            data_dir=str(workdir / "rebuild"),
+            http_port=0,
+            log_level="WARNING",
+        )
+        ensure_topics(settings)
+        pub = Publisher(make_producer(settings, "bench"), settings)
+        for raw in payloads:
+            env = events.decode(raw)
+            pub.publish(CLAIMS, env)
+        pub.flush()
+        pub.close()
+        projector = service.build(settings, rebuild=True, checkpoint_interval_s=5.0)
+        t0 = time.perf_counter()
+        projector.thread.start()
+        deadline = time.monotonic() + 900
+        while projector.hub.view.applied < len(payloads) and time.monotonic() < deadline:
+            time.sleep(0.05)  # a benchmark's progress poll, not test synchronisation
+        took = time.perf_counter() - t0
+        projector.stop()
+        return took
+
+
+def latency(seconds: float, rate: float, workdir: Path) -> list[float]:
+    from tests.faults.harness import Replayer, Rig
+
+    with Rig(workdir) as rig:
+        rig.ensure_topics()
+        rig.stage("entities").start()
+        rig.stage("claims").start()
+        proj, port = rig.projector(checkpoint_s=5.0)
+        proj.start()
+        url = f"http://127.0.0.1:{port}/api/state"
+        seen_at: dict[str, float] = {}
+        stop = threading.Event()
+
+        def poll() -> None:
+            with httpx.Client(timeout=5) as client:
+                while not stop.is_set():
+                    try:
+                        state = orjson.loads(client.get(url).content)
+                    except (httpx.HTTPError, orjson.JSONDecodeError):
+                        stop.wait(0.2)
+                        continue
+                    now = time.time()
+                    for section, rows in state.get("sections", {}).items():
+                        if section == "stories":
+                            continue
+                        for item in rows:
+                            for art in item.get("articles") or ():
+                                seen_at.setdefault(art["article_id"], now)
+                            for pos in item.get("positions") or ():
+                                seen_at.setdefault(pos["article_id"], now)
+                    stop.wait(0.05)
+
+        poller = threading.Thread(target=poll, daemon=True)
+        poller.start()
+        # warm-up: models loaded and consumer groups joined before the measured stream starts
+        warm = Replayer(rig.settings, loops=1).start()
+        warm.join(120)
+        deadline = time.monotonic() + 180
+        while len(seen_at) < 5 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        loops = max(int(seconds * rate / 5), 1)
+        replayer = Replayer(rig.settings, loops=loops + 1, rate=rate)
+        replayer.start().join(seconds * 3 + 120)
+        acked = {a: t for a, t in replayer.oracle.acked_at.items() if a not in warm.oracle.acked_at}
+        deadline = time.monotonic() + 120
+        while not all(a in seen_at for a in acked) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        stop.set()
+        poller.join(10)
+        return [seen_at[a] - t for a, t in acked.items() if a in seen_at] + [
+            float("inf") for a in acked if a not in seen_at
+        ]
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered)) - 1))]
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(prog="python -m bench.projector", description=__doc__.split("\n\n")[0])
+    ap.add_argument("--events", type=int, nargs="+", default=[2_000, 5_000, 10_000])
+    ap.add_argument("--seconds", type=float, default=60.0, help="length of the steady-rate latency run")
+    ap.add_argument("--rate", type=float, default=3.0, help="articles per second for the latency run")
+    ap.add_argument("--skip-latency", action="store_true")
+    args = ap.parse_args(argv)
+    figures: dict[str, float | str] = {}
+    for n in args.events:
+        payloads = [events.encode(e) for e in claim_stream(n)]
+        bare, ours = apply_rate(payloads)
+        figures[f"{n} events: bare decode (events/s)"] = bare
+        figures[f"{n} events: decode + apply + refresh (events/s)"] = ours
+        figures[f"{n} events: ratio apply / bare decode"] = ours / bare
+    with tempfile.TemporaryDirectory(prefix="newswire-bench-") as tmp:
+        took = rebuild_seconds(payloads, Path(tmp))
+        figures["rebuild from offset 0 (s)"] = took
+        figures["rebuild rate (events/s)"] = len(payloads) / took
+        if not args.skip_latency:
+            lat = latency(args.seconds, args.rate, Path(tmp))
+            finite = [x for x in lat if x != float("inf")]
+            figures[f"articles measured at {args.rate:g}/s"] = f"{len(finite)}/{len(lat)}"
+            figures["ack -> in /api/state p50 (s)"] = statistics.median(finite) if finite else float("nan")
+            figures["ack -> in /api/state p99 (s, target <= 2)"] = pct(lat, 99)
+    figures["peak RSS of this process (MB)"] = peak_rss_mb()
+    report(f"projector (rebuild over the last stream: {len(payloads)} synthetic claims events)", figures)
+
+
+if __name__ == "__main__":
+    main()

@@ -7,7 +7,8 @@ import pkgutil
 import sys
 from pathlib import Path
 
-SKIP = {"common", "__main__"}
+#: helpers, and the soak (minutes long: run it on its own with python -m bench.soak)
+SKIP = {"common", "__main__", "results", "soak"}
 
 
 def main() -> None:

@@ -116,7 +116,7 @@ class ViewHub:
         self.health = Health(started_at=time.monotonic())
         self.revision = 0
         self.last_update: float | None = None
-        self._cache: tuple[int, bytes] | None = None
+        self._cache: tuple[tuple[int, int], bytes] | None = None
         self._subs: set[Subscriber] = set()
         self._subs_lock = threading.Lock()
 
@@ -128,10 +128,13 @@ class ViewHub:
 
     def state_json(self) -> bytes:
         with self.lock:
-            if self._cache is None or self._cache[0] != self.revision:
+            # keyed by the applied count too: a batch that changes no item still moves the
+            # view's version and article count, which /api/state reports
+            key = (self.revision, self.view.applied)
+            if self._cache is None or self._cache[0] != key:
                 state = self.view.state()
                 state["updated_at"] = self.last_update
-                self._cache = (self.revision, orjson.dumps(state))
+                self._cache = (key, orjson.dumps(state))
             return self._cache[1]
 
     def item(self, item_id: str) -> dict[str, Any] | None:

@@ -349,6 +349,35 @@ def decode_record(value: bytes | None, max_bytes: int, accepted_types: Iterable[
     return envelope
 
 
+def publish_dead_letters(publisher: Publisher, stage: str, dead: Sequence[tuple[Any, Rejected]], source: str) -> None:
+    """Queue a dead letter per rejected record, keyed by the original key (acked by the next flush)."""
+    for record, rejected in dead:
+        publisher.publish(
+            DEADLETTER,
+            deadletter_envelope(
+                stage=stage, reason=rejected.reason, error=rejected.error, record=record, source=source
+            ),
+            key=record.key.decode("utf-8", "replace") if record.key else None,
+        )
+
+
+def report_dead_letters(metrics: StageMetrics, stage: str, dead: Sequence[tuple[Any, Rejected]]) -> None:
+    """Count and log dead letters once they were acknowledged."""
+    for record, rejected in dead:
+        metrics.deadletters.labels(stage=stage, reason=rejected.reason).inc()
+        log.warning(
+            "dead-lettered a record",
+            extra=logs.fields(
+                stage=stage,
+                reason=rejected.reason,
+                error=str(rejected.error)[:300],
+                topic=record.topic,
+                partition=record.partition,
+                offset=record.offset,
+            ),
+        )
+
+
 # --------------------------------------------------------------------------------------------
 # the stage loop
 
@@ -475,18 +504,7 @@ class StageRunner:
             else:
                 good.append((record, decoded))
         outputs = self._handle(good, dead)
-        for record, rejected in dead:
-            self._publisher.publish(
-                DEADLETTER,
-                deadletter_envelope(
-                    stage=stage,
-                    reason=rejected.reason,
-                    error=rejected.error,
-                    record=record,
-                    source=self.settings.event_source,
-                ),
-                key=record.key.decode("utf-8", "replace") if record.key else None,
-            )
+        publish_dead_letters(self._publisher, stage, dead, self.settings.event_source)
         out_counts: dict[str, int] = {}
         for out in outputs:
             self._publisher.publish(out.role, out.envelope)
@@ -494,19 +512,7 @@ class StageRunner:
         self._flush_with_retry()
         for role, n in out_counts.items():
             self.metrics.events_out.labels(stage=stage, topic=role).inc(n)
-        for _record, rejected in dead:
-            self.metrics.deadletters.labels(stage=stage, reason=rejected.reason).inc()
-            log.warning(
-                "dead-lettered a record",
-                extra=logs.fields(
-                    stage=stage,
-                    reason=rejected.reason,
-                    error=str(rejected.error)[:300],
-                    topic=_record.topic,
-                    partition=_record.partition,
-                    offset=_record.offset,
-                ),
-            )
+        report_dead_letters(self.metrics, stage, dead)
         for _record, env in good:
             self._recent.add(env.id)
         if self.before_commit is not None:

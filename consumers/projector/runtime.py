@@ -33,17 +33,18 @@ from newswire.bus import (
     Publisher,
     Rejected,
     Shutdown,
-    deadletter_envelope,
     decode_record,
     ensure_topics,
     make_consumer,
     make_producer,
+    publish_dead_letters,
+    report_dead_letters,
     with_broker_retry,
 )
 from newswire.events import Envelope
 from newswire.metrics import LATENCY_BUCKETS, StageMetrics
 from newswire.settings import Settings
-from newswire.topics import ARTICLES, CLAIMS, DEADLETTER, ENTITIES, STATE, topic_name
+from newswire.topics import ARTICLES, CLAIMS, ENTITIES, STATE, topic_name
 
 log = logging.getLogger(__name__)
 
@@ -376,18 +377,7 @@ class ProjectorLoop:
             publisher.publish(
                 STATE, item_changed_envelope(change, version, when, self.settings.event_source), key=change.item_id
             )
-        for record, rejected in dead:
-            publisher.publish(
-                DEADLETTER,
-                deadletter_envelope(
-                    stage=STAGE,
-                    reason=rejected.reason,
-                    error=rejected.error,
-                    record=record,
-                    source=self.settings.event_source,
-                ),
-                key=record.key.decode("utf-8", "replace") if record.key else None,
-            )
+        publish_dead_letters(publisher, STAGE, dead, self.settings.event_source)
         try:
             publisher.flush(timeout_s=self.settings.request_timeout_ms / 1000 * 4)
         except Exception:
@@ -397,19 +387,7 @@ class ProjectorLoop:
             self.stage.events_out.labels(stage=STAGE, topic=STATE).inc(len(changes))
         if duplicates:
             self.stage.duplicates.labels(stage=STAGE).inc(duplicates)
-        for record, rejected in dead:
-            self.stage.deadletters.labels(stage=STAGE, reason=rejected.reason).inc()
-            log.warning(
-                "dead-lettered a record",
-                extra=logs.fields(
-                    stage=STAGE,
-                    reason=rejected.reason,
-                    error=str(rejected.error)[:300],
-                    topic=record.topic,
-                    partition=record.partition,
-                    offset=record.offset,
-                ),
-            )
+        report_dead_letters(self.stage, STAGE, dead)
         for r in records:
             key = (r.topic, r.partition)
             self.offsets[key] = max(self.offsets.get(key, 0), r.offset + 1)

@@ -193,7 +193,7 @@ class ArticleContext:
                     continue
                 if child.dep_ == "prep" and child.lower_ not in NP_PREPS:
                     continue
-                # "Russian President Vladimir Putin" names Putin, not Russia; "Trump-Putin" both
+                # "French President Anne Durand" names Durand, not France; "Durand-Kowalski" both
                 title = person and child.dep_ in ("compound", "amod", "nmod")
                 visit(child, depth + 1, persons_only or title)
 
@@ -268,10 +268,10 @@ class ArticleContext:
 
     def subject_of(self, verb: Any, *, max_up: int = 6, strict: bool = False) -> tuple[Any, list[Party]] | None:
         """The acting subject of a verb, climbing through coordinated, controlled and
-        subordinate clauses ("Rubio and Vance led … and met with …", "plans to speak").
+        subordinate clauses ("Smith and Jones led … and met with …", "plans to speak").
 
         A subject that names no entity is kept only if no higher clause has one that does
-        ("…, stating that …" under "Trump argued that a breakthrough would come …")."""
+        ("…, stating that …" under "Smith argued that a breakthrough would come …")."""
         tok = verb
         fallback: tuple[Any, list[Party]] | None = None
         for _ in range(max_up):

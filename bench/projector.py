@@ -167,7 +167,9 @@ def main(argv: list[str] | None = None) -> None:
             finite = [x for x in lat if x != float("inf")]
             figures[f"articles measured at {args.rate:g}/s"] = f"{len(finite)}/{len(lat)}"
             figures["ack -> in /api/state p50 (s)"] = statistics.median(finite) if finite else float("nan")
-            figures["ack -> in /api/state p99 of those seen (s, target <= 2)"] = pct(finite, 99) if finite else float("nan")
+            figures["ack -> in /api/state p99 of those seen (s, target <= 2)"] = (
+                pct(finite, 99) if finite else float("nan")
+            )
             # looped seeds share one publication time, so an item's bounded "latest articles" list
             # is ordered by article id among them: some copies are never listed, only counted
             figures["ack -> in /api/state p99 of all (s)"] = pct(lat, 99)

@@ -37,7 +37,7 @@ from newswire.metrics import StageMetrics
 from newswire.schema_registry import SchemaError, check_event
 from newswire.settings import Settings
 from newswire.signals import EARLY_SIGNAL
-from newswire.topics import DEADLETTER, topic_name, topic_specs
+from newswire.topics import DEADLETTER, group_name, topic_name, topic_specs
 
 log = logging.getLogger(__name__)
 
@@ -456,8 +456,9 @@ class StageRunner:
             ),
             self.settings,
         )
+        group = self.group_id or group_name(self.name, self.settings.topic_prefix)
         self._consumer = with_broker_retry(
-            lambda: make_consumer(self.settings, self.name, self.group_id or f"newswire-{self.name}", topics),
+            lambda: make_consumer(self.settings, self.name, group, topics),
             self.settings,
             f"{self.name} consumer",
             retry_counter,

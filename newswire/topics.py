@@ -38,6 +38,15 @@ def topic_name(role: str, prefix: str = "") -> str:
     return prefix + str(_RAW[role]["name"])
 
 
+def group_name(stage: str, prefix: str = "") -> str:
+    """A stage's consumer group, ``newswire-<stage>`` behind the same prefix as its topics.
+
+    Deployments that share a cluster under different prefixes then never share a group: a member
+    of one (or a dead member it left behind) cannot hold up the other's rebalances.
+    """
+    return f"{prefix}newswire-{stage}"
+
+
 def topic_specs(prefix: str = "", default_partitions: int = 3) -> list[TopicSpec]:
     return [
         TopicSpec(

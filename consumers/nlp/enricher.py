@@ -127,7 +127,9 @@ def add_arguments(parser: argparse.ArgumentParser, spec: EnricherSpec[Any]) -> N
         help="analyse at most this many characters of a body; the event records outcome 'truncated'",
     )
     parser.add_argument("--batch-size", type=int, default=16, help="texts per nlp.pipe batch")
-    parser.add_argument("--group-id", default=None, help=f"consumer group (default newswire-{spec.stage})")
+    parser.add_argument(
+        "--group-id", default=None, help=f"consumer group (default: NEWSWIRE_TOPIC_PREFIX + newswire-{spec.stage})"
+    )
 
 
 def run_enricher(

@@ -38,6 +38,7 @@ from newswire.schema_registry import SchemaError, check_event
 from newswire.settings import Settings
 from newswire.signals import EARLY_SIGNAL
 from newswire.topics import DEADLETTER, group_name, topic_name, topic_specs
+from newswire.watchdog import Watchdog, guarded
 
 log = logging.getLogger(__name__)
 
@@ -434,6 +435,8 @@ class StageRunner:
     on_batch_done: Callable[[int], None] | None = None
     #: fault injection: called after outputs are acknowledged, before offsets are committed
     before_commit: Callable[[], None] | None = None
+    #: ends the process when a client call never returns (default: from ``settings.stall_timeout_s``)
+    watchdog: Watchdog | None = None
     _consumer: KafkaConsumer | None = None
     _publisher: Publisher | None = None
     _recent: RecentIds = field(default_factory=RecentIds)
@@ -469,20 +472,26 @@ class StageRunner:
         """Run until shutdown is requested; drains the batch in hand, then commits and closes."""
         self._connect()
         assert self._consumer is not None and self._publisher is not None
+        if self.watchdog is None:
+            self.watchdog = Watchdog(self.name, self.settings.stall_timeout_s)
+        self.watchdog.start()
         log.info("stage started", extra=logs.fields(stage=self.name, topics=list(self.input_roles)))
         try:
             while not self.shutdown.requested:
-                polled = self._consumer.poll(timeout_ms=self.poll_timeout_ms)
+                with guarded(self.watchdog, "poll"):
+                    polled = self._consumer.poll(timeout_ms=self.poll_timeout_ms)
                 records = [r for batch in polled.values() for r in batch]
                 if records:
                     self.process_records(records)
                 self._export_lag()
         finally:
             self.close()
+            self.watchdog.stop()
 
     def close(self) -> None:
         if self._consumer is not None:
-            self._consumer.close(autocommit=False)
+            with guarded(self.watchdog, "close"):
+                self._consumer.close(autocommit=False)
             self._consumer = None
         if self._publisher is not None:
             self._publisher.close()
@@ -546,7 +555,8 @@ class StageRunner:
     def _flush_with_retry(self) -> None:
         assert self._publisher is not None
         try:
-            self._publisher.flush(timeout_s=self.settings.request_timeout_ms / 1000 * 4)
+            with guarded(self.watchdog, "flush"):
+                self._publisher.flush(timeout_s=self.settings.request_timeout_ms / 1000 * 4)
         except StageFatal:
             self.metrics.retries.labels(stage=self.name, operation="produce").inc()
             raise
@@ -560,7 +570,8 @@ class StageRunner:
                 offsets[tp] = OffsetAndMetadata(r.offset + 1, "", -1)
         for attempt in range(1, self.settings.retries + 1):
             try:
-                self._consumer.commit(offsets)
+                with guarded(self.watchdog, "commit"):
+                    self._consumer.commit(offsets)
                 self.metrics.last_commit.labels(stage=self.name).set(time.time())
                 return
             except KafkaError as exc:

@@ -51,6 +51,8 @@ class Settings:
     retries: int = 5
     retry_backoff_ms: int = 200
     connect_timeout_s: int = 300
+    #: a Kafka client call still blocked after this long ends the process for a restart (0: never)
+    stall_timeout_s: int = 180
     max_event_bytes: int = 1_000_000
     http_host: str = "127.0.0.1"
     http_port: int = 8080
@@ -92,6 +94,12 @@ class Settings:
             raise SettingsError("NEWSWIRE_MAX_POLL_RECORDS must be at least 1")
         if self.log_format not in ("json", "text"):
             raise SettingsError("NEWSWIRE_LOG_FORMAT must be json or text")
+        join_s = (self.max_poll_interval_ms + self.request_timeout_ms) / 1000
+        if 0 < self.stall_timeout_s <= join_s:
+            raise SettingsError(
+                f"NEWSWIRE_STALL_TIMEOUT_S={self.stall_timeout_s} must exceed a legitimate group join "
+                f"(max poll interval + request timeout = {join_s:.0f} s), or be 0 to turn the watchdog off"
+            )
         if not 0 <= self.http_port < 65536 or not 0 <= self.metrics_port < 65536:
             raise SettingsError("ports must be between 0 and 65535")
 

@@ -57,6 +57,7 @@ def settings(broker: EmbeddedBroker, tmp_path: Path) -> Settings:
         max_poll_interval_ms=3_000,
         session_timeout_ms=3_000,
         connect_timeout_s=30,
+        stall_timeout_s=0,  # stages run in the test's own process: a stall must fail the test, not exit
         data_dir=str(tmp_path / "data"),
         log_format="text",
     )

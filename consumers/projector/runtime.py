@@ -45,6 +45,7 @@ from newswire.events import Envelope
 from newswire.metrics import LATENCY_BUCKETS, StageMetrics
 from newswire.settings import Settings
 from newswire.topics import ARTICLES, CLAIMS, ENTITIES, STATE, topic_name
+from newswire.watchdog import Watchdog, guarded
 
 log = logging.getLogger(__name__)
 
@@ -250,6 +251,8 @@ class ProjectorLoop:
     on_fatal: Callable[[BaseException], None] | None = None
     clock: Callable[[], float] = time.time
     offsets: Offsets = field(default_factory=dict)
+    #: ends the process when a client call never returns (default: from ``settings.stall_timeout_s``)
+    watchdog: Watchdog | None = None
     _last_checkpoint: float = 0.0
     _unsaved: bool = False
 
@@ -320,6 +323,9 @@ class ProjectorLoop:
     def _run(self) -> None:
         self.restore()
         consumer, publisher = self._connect()
+        if self.watchdog is None:
+            self.watchdog = Watchdog(STAGE, self.settings.stall_timeout_s)
+        self.watchdog.start()
         try:
             tps = self._partitions(consumer)
             consumer.assign(tps)
@@ -331,7 +337,8 @@ class ProjectorLoop:
                     consumer.seek(tp, saved)
             log.info("projector consuming", extra=logs.fields(stage=STAGE, partitions=len(tps)))
             while not self.shutdown.requested:
-                polled = consumer.poll(timeout_ms=self.poll_timeout_ms)
+                with guarded(self.watchdog, "poll"):
+                    polled = consumer.poll(timeout_ms=self.poll_timeout_ms)
                 records = [r for batch in polled.values() for r in batch]
                 if records:
                     self.process(records, publisher)
@@ -341,8 +348,10 @@ class ProjectorLoop:
             if self._unsaved:
                 self.checkpoint()
         finally:
-            consumer.close(autocommit=False)
-            publisher.close()
+            with guarded(self.watchdog, "close"):
+                consumer.close(autocommit=False)
+                publisher.close()
+            self.watchdog.stop()
 
     def process(self, records: Sequence[Any], publisher: Publisher) -> list[Change]:
         """One batch: decode, apply, publish changes + dead letters, wait for acks, note offsets."""
@@ -379,7 +388,8 @@ class ProjectorLoop:
             )
         publish_dead_letters(publisher, STAGE, dead, self.settings.event_source)
         try:
-            publisher.flush(timeout_s=self.settings.request_timeout_ms / 1000 * 4)
+            with guarded(self.watchdog, "flush"):
+                publisher.flush(timeout_s=self.settings.request_timeout_ms / 1000 * 4)
         except Exception:
             self.stage.retries.labels(stage=STAGE, operation="produce").inc()
             raise

@@ -22,16 +22,17 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, Any, TypeVar
 
+import confluent_kafka
 import orjson
-from kafka import KafkaConsumer, TopicPartition
 
 from ingestor.replay import ReplayReport, collect_files, replay
 from newswire import events
 from newswire.broker import EmbeddedBroker, free_port, start_broker
-from newswire.bus import Shutdown, ensure_topics, make_consumer
+from newswire.bus import Shutdown, ensure_topics
 from newswire.events import Envelope
 from newswire.settings import Settings
 from newswire.topics import topic_name
+from newswire.watchdog import EXIT_STALLED
 
 T = TypeVar("T")
 
@@ -144,6 +145,28 @@ class Proc:
 
     def open_fds(self) -> int:
         return proc_fds(self.pid)
+
+
+class RestartPolicy:
+    """docker compose's ``restart: unless-stopped`` (and ``newswire up``'s supervisor) for a test:
+    a process that ended *on its own* with the stall watchdog's exit code is started again, counted.
+    Processes the test stopped or killed stay down (those are the test's own faults)."""
+
+    def __init__(self, procs: Iterable[Proc]) -> None:
+        self.procs = list(procs)
+        self.restarts: Counter[str] = Counter()
+
+    def tick(self) -> int:
+        """Restart every stalled-and-exited process now; returns how many were restarted."""
+        n = 0
+        for proc in self.procs:
+            if proc.process is not None and proc.returncode == EXIT_STALLED:
+                proc._reap()
+                proc.process = None
+                proc.start()
+                self.restarts[proc.name] += 1
+                n += 1
+        return n
 
 
 def proc_rss_kb(pid: int) -> int:
@@ -323,23 +346,38 @@ class Replayer:
 
 
 class TopicTail:
-    """Every record of one topic from offset 0, read incrementally with ``assign`` (no group)."""
+    """Every record of one topic from offset 0, read incrementally with ``assign`` (no group).
+
+    The oracle reads with confluent-kafka (librdkafka), not with the client under test: a reader
+    that shares kafka-python's blocking bug (dpkp/kafka-python#3121) could hang the test itself.
+    """
 
     def __init__(self, settings: Settings, role: str, client: str = "faults-tail") -> None:
         self.settings = settings
         self.name = topic_name(role, settings.topic_prefix)
-        self.consumer: KafkaConsumer = make_consumer(settings, client, None)
+        self.consumer = confluent_kafka.Consumer(
+            {
+                "bootstrap.servers": settings.kafka_bootstrap,
+                "client.id": client,
+                "group.id": f"{settings.topic_prefix}{client}-unused",  # required; never joined (assign)
+                "enable.auto.commit": False,
+                "allow.auto.create.topics": False,
+            }
+        )
         self.records: list[Any] = []
         self.decoded: list[dict[str, Any] | None] = []
         self._assigned = False
 
     def _assign(self) -> bool:
-        parts = self.consumer.partitions_for_topic(self.name)
-        if not parts:
+        topic = self.consumer.list_topics(self.name, timeout=5).topics.get(self.name)
+        if topic is None or topic.error is not None or not topic.partitions:
             return False
-        tps = [TopicPartition(self.name, p) for p in sorted(parts)]
-        self.consumer.assign(tps)
-        self.consumer.seek_to_beginning(*tps)
+        self.consumer.assign(
+            [
+                confluent_kafka.TopicPartition(self.name, p, confluent_kafka.OFFSET_BEGINNING)
+                for p in sorted(topic.partitions)
+            ]
+        )
         self._assigned = True
         return True
 
@@ -347,13 +385,13 @@ class TopicTail:
         """Fetch what arrived since the last call; returns how many records came."""
         if not self._assigned and not self._assign():
             return 0
-        got = self.consumer.poll(timeout_ms=timeout_ms, max_records=5000)
         n = 0
-        for batch in got.values():
-            for r in batch:
-                self.records.append(r)
-                self.decoded.append(_loads(r.value))
-                n += 1
+        for msg in self.consumer.consume(num_messages=5000, timeout=timeout_ms / 1000):
+            if msg.error() is not None:
+                continue  # transient (broker paused, leader moving): librdkafka retries by itself
+            self.records.append(msg)
+            self.decoded.append(_loads(msg.value()))
+            n += 1
         return n
 
     def drain(self, idle_s: float = 1.0, timeout_s: float = 60.0) -> int:
@@ -381,7 +419,7 @@ class TopicTail:
         return Counter(str(d.get("id")) for d in self.decoded if d is not None)
 
     def close(self) -> None:
-        self.consumer.close(autocommit=False)
+        self.consumer.close()
 
 
 def _loads(value: bytes | None) -> dict[str, Any] | None:

@@ -169,6 +169,43 @@ class RestartPolicy:
         return n
 
 
+_JOIN_PROBE = """
+import sys, time
+from newswire.bus import make_consumer
+from newswire.settings import Settings
+from newswire.topics import group_name, topic_name
+s = Settings.from_env()
+c = make_consumer(s, "join-probe", group_name(sys.argv[1], s.topic_prefix), [topic_name("articles", s.topic_prefix)])
+deadline = time.monotonic() + float(sys.argv[2])
+while time.monotonic() < deadline:
+    c.poll(timeout_ms=500)
+    if c.assignment():
+        c.close(autocommit=False)
+        sys.exit(0)
+sys.exit(3)
+"""
+
+
+def group_accepts_a_new_member(settings: Settings, stage: str, timeout_s: float = 45.0) -> bool:
+    """Whether a brand-new process can join ``stage``'s group and get partitions within the deadline.
+
+    Run in a child process (a client blocked for good must not take the test with it). ``False``
+    with stages stuck means the broker's group coordinator, not the stages, stopped answering.
+    """
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", _JOIN_PROBE, stage, str(timeout_s)],
+            env={**os.environ, **settings.as_env()},
+            cwd=ROOT,
+            capture_output=True,
+            timeout=timeout_s + 30,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        return False
+    return done.returncode == 0
+
+
 def proc_rss_kb(pid: int) -> int:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):

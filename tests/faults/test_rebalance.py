@@ -20,6 +20,7 @@ from tests.faults.harness import (
     TopicTail,
     checkpointed,
     covered,
+    group_accepts_a_new_member,
 )
 
 pytestmark = [pytest.mark.faults, pytest.mark.timeout(480)]  # a hung client poll ends here, not at 600 s
@@ -32,6 +33,11 @@ SETTLE_S = float(os.environ.get("NEWSWIRE_FAULTS_SETTLE_S", "120"))
 #: The stages' stall watchdog (newswire/watchdog.py) ends such a process with exit 75 and the
 #: restart policy starts it again; the deadline must exceed a legitimate join (6 s + 30 s here).
 STALL_TIMEOUT_S = int(os.environ.get("NEWSWIRE_FAULTS_STALL_TIMEOUT_S", "45"))
+BROKER_WEDGE = (
+    "the embedded broker (Tansu 0.6.0) stopped serving the group after the churn: a brand-new process "
+    "(fresh member, fresh connections) cannot join it either; its coordinator connection gets no "
+    "answer even to ApiVersions. Broker-side, not the stages' (Apache Kafka is what production runs)"
+)
 #: whether some replicas leave by SIGKILL (else all by SIGTERM)
 STORM_KILLS = os.environ.get("NEWSWIRE_FAULTS_STORM_KILLS", "1") == "1"
 
@@ -94,13 +100,19 @@ def test_rebalance_storm_loses_nothing_and_nothing_sticks(tmp_path: Path, storm_
                     )
                 except AssertionError:
                     done = len(set(t.causations()) & wanted)
+                    stuck_group = storm_stage if role == ENTITIES else "claims"
+                    broker_wedged = not group_accepts_a_new_member(rig.settings, stuck_group)
                     record(
                         "rebalance-storm",
-                        f"FAILED ({storm_stage} replicas, kills={STORM_KILLS}): {joins} joins, {leaves} leaves; "
+                        f"{'BROKER WEDGED' if broker_wedged else 'FAILED'} ({storm_stage} replicas, "
+                        f"kills={STORM_KILLS}): {joins} joins, {leaves} leaves; "
                         f"{role} stuck at {done}/{len(wanted)} acked articles {SETTLE_S:.0f} s after the storm; "
                         f"alive replicas: {[p.name for p in replicas if p.alive]}; "
-                        f"watchdog restarts: {dict(policy.restarts)}",
+                        f"watchdog restarts: {dict(policy.restarts)}; a new process "
+                        f"{'could not' if broker_wedged else 'could'} join the group",
                     )
+                    if broker_wedged:
+                        pytest.xfail(BROKER_WEDGE)
                     raise
             settle_s = time.monotonic() - settle_started
             policy.tick()

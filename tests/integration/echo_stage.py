@@ -11,7 +11,7 @@ import signal
 import sys
 from collections.abc import Sequence
 
-from newswire import events, ids
+from newswire import events, ids, logs
 from newswire.bus import Output, Shutdown, StageRunner
 from newswire.events import Envelope
 from newswire.metrics import StageMetrics, new_registry
@@ -63,5 +63,6 @@ def make_runner(settings: Settings, shutdown: Shutdown, kill_before_commit: bool
 
 if __name__ == "__main__":
     s = Settings.from_env()
+    logs.configure(s.log_level, s.log_format)
     make_runner(s, Shutdown().install(), os.environ.get("ECHO_KILL_BEFORE_COMMIT") == "1").run()
     sys.exit(0)

@@ -382,6 +382,17 @@ class Replayer:
 # reading topics back
 
 
+@dataclass(frozen=True)
+class TailRecord:
+    """One record as the oracle read it (the fields of kafka-python's ConsumerRecord that tests use)."""
+
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes | None
+
+
 class TopicTail:
     """Every record of one topic from offset 0, read incrementally with ``assign`` (no group).
 
@@ -401,7 +412,7 @@ class TopicTail:
                 "allow.auto.create.topics": False,
             }
         )
-        self.records: list[Any] = []
+        self.records: list[TailRecord] = []
         self.decoded: list[dict[str, Any] | None] = []
         self._assigned = False
 
@@ -426,8 +437,9 @@ class TopicTail:
         for msg in self.consumer.consume(num_messages=5000, timeout=timeout_ms / 1000):
             if msg.error() is not None:
                 continue  # transient (broker paused, leader moving): librdkafka retries by itself
-            self.records.append(msg)
-            self.decoded.append(_loads(msg.value()))
+            record = TailRecord(msg.topic(), msg.partition(), msg.offset(), msg.key(), msg.value())
+            self.records.append(record)
+            self.decoded.append(_loads(record.value))
             n += 1
         return n
 

@@ -166,11 +166,11 @@ def bench_poll(n_feeds: int) -> None:
         broker.stop()
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--feeds", type=int, default=1000)
-    args = ap.parse_args()
+    args = ap.parse_args(argv)
     import logging
 
     logging.basicConfig(level=logging.ERROR)

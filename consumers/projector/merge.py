@@ -13,12 +13,14 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from consumers.projector.facts import DONE_STATUSES, OBJECT_KINDS, STATUS_RANK, Fact, Lexicon
+from consumers.projector.regions import objects_match, participants_match
 from newswire.ids import stable_id
 
 Sig = tuple[Any, ...]
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -32,31 +34,15 @@ class ArticleRef:
     url: str | None
 
 
-def _participants_match(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
-    if a == b:
-        return True
-    small, big = (a, b) if len(a) <= len(b) else (b, a)
-    return len(small) >= 2 and set(small) <= set(big)
-
-
-def _objects_match(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
-    if not a or not b:
-        return False
-    sa, sb = set(a), set(b)
-    if sa <= sb or sb <= sa:
-        return True
-    return len(sa & sb) / len(sa | sb) >= 0.6
-
-
-def _core_match(bucket: str, a: Fact, b: Fact) -> bool:
+def core_match(bucket: str, a: Fact, b: Fact) -> bool:
     """Whether two signatures are about the same thing, ignoring unstated attributes."""
     if bucket.startswith("party:"):
         return True
     if bucket in ("proposals", "agreements"):
         if a.kind not in OBJECT_KINDS or b.kind not in OBJECT_KINDS:  # proposed meetings, calls, …
-            return a.kind == b.kind and _participants_match(a.participants, b.participants)
+            return a.kind == b.kind and participants_match(a.participants, b.participants)
         if a.object_key and b.object_key:
-            if not _objects_match(a.object_key, b.object_key):
+            if not objects_match(a.object_key, b.object_key):
                 return False
             if bucket == "agreements" and a.participants and b.participants:
                 return bool(set(a.participants) & set(b.participants))
@@ -64,7 +50,7 @@ def _core_match(bucket: str, a: Fact, b: Fact) -> bool:
         return bool(a.participants) and a.participants == b.participants and a.kind == b.kind
     if bucket.startswith("count:"):
         return True
-    return _participants_match(a.participants, b.participants)
+    return participants_match(a.participants, b.participants)
 
 
 _ATTRS = ("date", "place", "actor")
@@ -129,7 +115,7 @@ def partition(bucket: str, reps: Sequence[Fact], support: Sequence[frozenset[str
             for k in keys[i]:
                 near.update(index[k])
             near.discard(i)
-            core.append(sorted(j for j in near if _core_match(bucket, reps[i], reps[j])))
+            core.append(sorted(j for j in near if core_match(bucket, reps[i], reps[j])))
         for i in range(n):
             for j in core[i]:
                 if j > i and all(getattr(reps[i], a) == getattr(reps[j], a) for a in attrs):
@@ -163,13 +149,19 @@ def partition(bucket: str, reps: Sequence[Fact], support: Sequence[frozenset[str
     return sorted(groups.values())
 
 
+def partitions_within_regions(bucket: str) -> bool:
+    """Whether a region of the bucket can hold several items (stated dates, places, actors tell
+    them apart); where nothing does, a region is one item (see :mod:`consumers.projector.regions`)."""
+    return bool(_attrs(bucket))
+
+
 def _always_core(bucket: str) -> bool:
-    """Buckets where :func:`_core_match` holds for every pair (a party's quotes, a count category)."""
+    """Buckets where :func:`core_match` holds for every pair (a party's quotes, a count category)."""
     return bucket.startswith(("party:", "count:"))
 
 
 def _block_keys(f: Fact) -> list[tuple[str, str]]:
-    """Keys two signatures must share to possibly match (see :func:`_core_match`): a participant,
+    """Keys two signatures must share to possibly match (see :func:`core_match`): a participant,
     or an object word; facts without participants share the key of the empty set."""
     keys = [("p", p) for p in f.participants] or [("p", "")]
     keys += [("o", w) for w in f.object_key]
@@ -223,59 +215,74 @@ MAX_SAID_BY = 10
 MAX_POSITIONS = 10
 
 
-def bounded(rows: list[dict[str, Any]], limit: int) -> list[dict[str, Any]]:
+def bounded(rows: list[T], limit: int) -> list[T]:
     """The first row and the latest ``limit - 1`` of rows in time order."""
     return rows if len(rows) <= limit else rows[:1] + rows[-(limit - 1) :]
 
 
-def _sources(facts: Iterable[Fact], article_of: ArticleOf) -> tuple[list[dict[str, Any]], set[str], list[str]]:
+def _sources(facts: Iterable[Fact], article_of: ArticleOf) -> tuple[list[dict[str, Any]], int, set[str], list[str]]:
+    """The listed supporting articles (bounded), how many there are, their outlets and times."""
     by_article: dict[str, list[Fact]] = defaultdict(list)
     for f in facts:
         by_article[f.article_id].append(f)
-    rows: list[dict[str, Any]] = []
     outlets: set[str] = set()
     times: list[str] = []
-    for aid in sorted(by_article):
+    order: list[tuple[str, str]] = []
+    for aid in by_article:
         ref = article_of(aid)
-        outlet = ref.outlet if ref else None
-        if outlet:
-            outlets.add(outlet)
         if ref:
             times.append(ref.time)
+            if ref.outlet:
+                outlets.add(ref.outlet)
+        order.append((ref.time if ref else "", aid))
+    order.sort()
+    rows: list[dict[str, Any]] = []
+    for _time, aid in bounded(order, MAX_LISTED_ARTICLES):  # rows are built for the listed only
+        ref = article_of(aid)
         rows.append(
             {
                 "article_id": aid,
-                "outlet": outlet,
+                "outlet": ref.outlet if ref else None,
                 "title": ref.title if ref else None,
                 "url": ref.url if ref else None,
                 "time": ref.time if ref else None,
                 "evidence": [_evidence(f) for f in sorted(by_article[aid], key=lambda x: (x.start, x.claim_id))],
             }
         )
-    rows.sort(key=lambda r: (r["time"] or "", r["article_id"]))
-    return rows, outlets, times
+    return rows, len(order), outlets, times
 
 
-def _valued(facts: Iterable[Fact], article_of: ArticleOf, value_of: Callable[[Fact], Any]) -> list[dict[str, Any]]:
-    """Distinct values with who said what (the basis of conflicts)."""
+def _valued(
+    facts: Iterable[Fact], article_of: ArticleOf, value_of: Callable[[Fact], Any], *, ordered: bool = False
+) -> list[dict[str, Any]]:
+    """Distinct values with who said what (the basis of conflicts).
+
+    ``ordered``: the facts already come sorted by (article, claim), as :func:`build_item` has them.
+    """
     per: dict[Any, dict[str, Any]] = {}
-    for f in sorted(facts, key=lambda x: (x.article_id, x.claim_id)):
+    said: dict[Any, set[tuple[str, str | None, str]]] = {}
+    for f in facts if ordered else sorted(facts, key=lambda x: (x.article_id, x.claim_id)):
         v = value_of(f)
         if v is None:
             continue
-        row = per.setdefault(v, {"value": v, "lower_bound": False, "said_by": [], "_outlets": set()})
+        row = per.get(v)
+        if row is None:
+            row = per[v] = {"value": v, "lower_bound": False, "said_by": [], "_outlets": set()}
+            said[v] = set()
         ref = article_of(f.article_id)
         row["lower_bound"] = row["lower_bound"] or f.lower_bound
-        entry = {"article_id": f.article_id, "outlet": ref.outlet if ref else None, "asserted_by": f.asserted_by}
-        if entry not in row["said_by"]:
-            row["said_by"].append(entry)
+        outlet = ref.outlet if ref else None
+        entry = (f.article_id, outlet, f.asserted_by)
+        if entry not in said[v]:
+            said[v].add(entry)
+            if len(row["said_by"]) < MAX_SAID_BY:
+                row["said_by"].append({"article_id": f.article_id, "outlet": outlet, "asserted_by": f.asserted_by})
         if ref:
             row["_outlets"].add(ref.outlet)
     out = []
-    for row in per.values():
+    for v, row in per.items():
         row["sources"] = len(row.pop("_outlets"))
-        row["said_by_total"] = len(row["said_by"])
-        row["said_by"] = row["said_by"][:MAX_SAID_BY]
+        row["said_by_total"] = len(said[v])
         out.append(row)
     out.sort(key=lambda r: (-r["sources"], str(r["value"])))
     return out
@@ -327,10 +334,12 @@ def build_item(
 ) -> dict[str, Any]:
     """One item of the view from the facts merged into it (all sorted, so the result is canonical)."""
     facts = sorted(facts, key=lambda f: (f.article_id, f.claim_id))
-    head = min(facts, key=lambda f: (repr(f.signature()), f.article_id, f.claim_id))
-    item_id = stable_id("item", bucket, repr(head.signature()))
+    article_of = _remembered(article_of)
+    head_sig = min({f.signature() for f in facts}, key=repr)
+    head = next(f for f in facts if f.signature() == head_sig)  # the first by (article, claim)
+    item_id = stable_id("item", bucket, repr(head_sig))
     status, history = _status(facts, article_of)
-    articles, outlets, times = _sources(facts, article_of)
+    articles, articles_total, outlets, times = _sources(facts, article_of)
     # who: the participant set most articles give (others are listed as variants)
     sets: dict[tuple[str, ...], set[str]] = defaultdict(set)
     for f in facts:
@@ -348,14 +357,14 @@ def build_item(
         "participant_variants": [[name_of(p) for p in ps] for ps, _a in ranked_sets[1:]],
         "sources": len(outlets),
         "outlets": sorted(outlets),
-        "articles": bounded(articles, MAX_LISTED_ARTICLES),
-        "articles_total": len(articles),
+        "articles": articles,
+        "articles_total": articles_total,
         "first_seen": min(times) if times else None,
         "last_seen": max(times) if times else None,
         "conflicts": [],
     }
     for attr in ("venue", "date", "time_text", "actor"):
-        vals = _valued(facts, article_of, lambda f, a=attr: getattr(f, a))  # type: ignore[misc]
+        vals = _valued(facts, article_of, lambda f, a=attr: getattr(f, a), ordered=True)  # type: ignore[misc]
         key = "place" if attr == "venue" else attr
         item[key] = vals[0]["value"] if vals else None
         if attr in ("venue", "date") and len(vals) > 1:
@@ -364,11 +373,11 @@ def build_item(
         item["place_name"] = name_of(item["place"])
     if item["actor"]:
         item["actor_name"] = name_of(item["actor"])
-    objects = _valued(facts, article_of, lambda f: f.object_text)
+    objects = _valued(facts, article_of, lambda f: f.object_text, ordered=True)
     item["object"] = objects[0]["value"] if objects else None
     item["object_variants"] = [o["value"] for o in objects]
     if head.claim_kind == "count":
-        values = _valued(facts, article_of, lambda f: _fmt_value(f.value))
+        values = _valued(facts, article_of, lambda f: _fmt_value(f.value), ordered=True)
         item["value"] = values[0]["value"] if values else None
         item["values"] = values
         if len(values) > 1:
@@ -405,6 +414,18 @@ def build_item(
     return item
 
 
+def _remembered(article_of: ArticleOf) -> ArticleOf:
+    """``article_of`` asked once per article (an item asks for each of its facts' articles often)."""
+    known: dict[str, ArticleRef | None] = {}
+
+    def lookup(aid: str) -> ArticleRef | None:
+        if aid not in known:
+            known[aid] = article_of(aid)
+        return known[aid]
+
+    return lookup
+
+
 def _party(item: dict[str, Any], facts: Sequence[Fact], article_of: ArticleOf, name_of: NameOf) -> None:
     speaker = facts[0].speaker or ""
     item["kind"] = "party"
@@ -421,7 +442,8 @@ def _party(item: dict[str, Any], facts: Sequence[Fact], article_of: ArticleOf, n
         return ref.time if ref else ""
 
     positions = []
-    for f in sorted(quotes, key=lambda q: (when(q), q.article_id, q.start), reverse=True):
+    latest = sorted(quotes, key=lambda q: (when(q), q.article_id, q.start), reverse=True)[:MAX_POSITIONS]
+    for f in latest:
         ref = article_of(f.article_id)
         positions.append(
             {
@@ -435,8 +457,8 @@ def _party(item: dict[str, Any], facts: Sequence[Fact], article_of: ArticleOf, n
                 "evidence": _evidence(f),
             }
         )
-    item["positions"] = positions[:MAX_POSITIONS]  # the latest statements first
-    item["positions_total"] = len(positions)
+    item["positions"] = positions  # the latest statements first
+    item["positions_total"] = len(quotes)
     item["status"] = None
     item["status_history"] = []
     item["time_text"] = None

@@ -4,9 +4,15 @@ Runs in its own thread; the HTTP side reads the view through :class:`ViewHub` (a
 while applying a batch or rendering), so requests are never blocked by polling the broker.
 
 Order per batch (DESIGN.md, Guarantees): decode/validate (bad records → dead letters) → drop ids
-already applied → apply → publish item changes and dead letters → wait for every ack → checkpoint
-view + offsets in one SQLite transaction (at most every ``checkpoint_interval_s``). No consumer
-group is used: the projector owns its offsets in the checkpoint and seeks to them on start.
+already applied → apply → refresh the view and publish the item changes and dead letters → wait
+for every ack → only then count the batch's offsets as done → checkpoint view + offsets in one
+SQLite transaction (at most every ``checkpoint_interval_s``). No consumer group is used: the
+projector owns its offsets in the checkpoint and seeks to them on start.
+
+When caught up, every batch is refreshed at once. While catching up (a rebuild, a backlog),
+refreshes and checkpoints are paced (:mod:`consumers.projector.pacing`) so that they take a bounded
+share of the time however large the view grows; a checkpoint always refreshes and publishes first,
+so the offsets it saves never run ahead of the changes published.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ from kafka import KafkaConsumer, TopicPartition
 from prometheus_client import CollectorRegistry, Gauge, Histogram
 
 from consumers.projector.health import Health
+from consumers.projector.pacing import Pacer
 from consumers.projector.store import CheckpointStore, Offsets
 from consumers.projector.view import ACCEPTED_TYPES, SECTIONS, Change, TalksView
 from newswire import __version__, events, ids, logs
@@ -49,8 +56,11 @@ from newswire.watchdog import Watchdog, guarded
 
 log = logging.getLogger(__name__)
 
-#: records per poll at most: a catch-up refreshes the view once per this many events
+#: records per poll at most while catching up
 CATCH_UP_BATCH = 500
+#: while catching up, refreshes and checkpoints take at most this share of the time
+REFRESH_SHARE = 0.25
+CHECKPOINT_SHARE = 0.2
 
 STAGE = "projector"
 INPUT_ROLES = (ARTICLES, ENTITIES, CLAIMS)
@@ -255,6 +265,11 @@ class ProjectorLoop:
     watchdog: Watchdog | None = None
     _last_checkpoint: float = 0.0
     _unsaved: bool = False
+    #: applied but not yet refreshed and published: their offsets wait in ``_pending_offsets``
+    _pending: bool = False
+    _pending_offsets: Offsets = field(default_factory=dict)
+    _newest: str = ""
+    _refresh_pacer: Pacer = field(default_factory=lambda: Pacer(share=REFRESH_SHARE))
 
     def run(self) -> None:
         """Thread target: never lets an exception pass silently (health fails, on_fatal is called)."""
@@ -336,25 +351,32 @@ class ProjectorLoop:
                 else:
                     consumer.seek(tp, saved)
             log.info("projector consuming", extra=logs.fields(stage=STAGE, partitions=len(tps)))
+            batch_size = max(self.settings.max_poll_records, CATCH_UP_BATCH)
+            checkpoints = Pacer(share=CHECKPOINT_SHARE, min_interval_s=self.checkpoint_interval_s)
             while not self.shutdown.requested:
                 with guarded(self.watchdog, "poll"):
                     polled = consumer.poll(timeout_ms=self.poll_timeout_ms)
                 records = [r for batch in polled.values() for r in batch]
                 if records:
-                    self.process(records, publisher)
+                    self.process(records, publisher, caught_up=len(records) < batch_size)
+                elif self._pending:
+                    self.publish_view(publisher)
                 self.hub.health.polled(time.monotonic(), self._lag(consumer))
-                if self._unsaved and self.clock() - self._last_checkpoint >= self.checkpoint_interval_s:
-                    self.checkpoint()
-            if self._unsaved:
-                self.checkpoint()
+                if (self._unsaved or self._pending) and checkpoints.due(time.monotonic()):
+                    started = time.monotonic()
+                    self.checkpoint(publisher)
+                    checkpoints.ran(started, time.monotonic())
+            if self._unsaved or self._pending:
+                self.checkpoint(publisher)
         finally:
             with guarded(self.watchdog, "close"):
                 consumer.close(autocommit=False)
                 publisher.close()
             self.watchdog.stop()
 
-    def process(self, records: Sequence[Any], publisher: Publisher) -> list[Change]:
-        """One batch: decode, apply, publish changes + dead letters, wait for acks, note offsets."""
+    def process(self, records: Sequence[Any], publisher: Publisher, caught_up: bool = True) -> list[Change]:
+        """One batch: decode, apply, publish dead letters; refresh and publish the changes now when
+        ``caught_up`` or when the pacer says so (else later: the batch's offsets wait for it)."""
         started = time.perf_counter()
         self.stage.events_in.labels(stage=STAGE).inc(len(records))
         dead: list[tuple[Any, Rejected]] = []
@@ -379,14 +401,36 @@ class ProjectorLoop:
                     dead.append((record, Rejected("processing_error", exc)))
                     continue
                 newest = max(newest, env.time)
-            changes = view.refresh()
-            version = view.applied
-        when = newest or events.format_time(datetime.now(UTC))
+        self._newest = max(self._newest, newest)
+        publish_dead_letters(publisher, STAGE, dead, self.settings.event_source)
+        if duplicates:
+            self.stage.duplicates.labels(stage=STAGE).inc(duplicates)
+        report_dead_letters(self.stage, STAGE, dead)
+        for r in records:
+            key = (r.topic, r.partition)
+            self._pending_offsets[key] = max(self._pending_offsets.get(key, 0), r.offset + 1)
+        self._pending = True
+        changes: list[Change] = []
+        if caught_up or self._refresh_pacer.due(time.monotonic()):
+            changes = self.publish_view(publisher)
+        elapsed = time.perf_counter() - started
+        self.stage.batch_seconds.labels(stage=STAGE).observe(elapsed)
+        self.stage.latency.labels(stage=STAGE).observe(elapsed / max(len(records), 1))
+        return changes
+
+    def publish_view(self, publisher: Publisher) -> list[Change]:
+        """Refresh the view, publish its changes, wait for every ack (dead letters' too); then the
+        offsets of everything applied so far are done."""
+        started = time.monotonic()
+        with self.hub.lock:
+            changes = self.hub.view.refresh()
+            version = self.hub.view.applied
+        self._refresh_pacer.ran(started, time.monotonic())
+        when = self._newest or events.format_time(datetime.now(UTC))
         for change in changes:
             publisher.publish(
                 STATE, item_changed_envelope(change, version, when, self.settings.event_source), key=change.item_id
             )
-        publish_dead_letters(publisher, STAGE, dead, self.settings.event_source)
         try:
             with guarded(self.watchdog, "flush"):
                 publisher.flush(timeout_s=self.settings.request_timeout_ms / 1000 * 4)
@@ -395,22 +439,23 @@ class ProjectorLoop:
             raise
         if changes:
             self.stage.events_out.labels(stage=STAGE, topic=STATE).inc(len(changes))
-        if duplicates:
-            self.stage.duplicates.labels(stage=STAGE).inc(duplicates)
-        report_dead_letters(self.stage, STAGE, dead)
-        for r in records:
-            key = (r.topic, r.partition)
-            self.offsets[key] = max(self.offsets.get(key, 0), r.offset + 1)
+        for key, offset in self._pending_offsets.items():
+            self.offsets[key] = max(self.offsets.get(key, 0), offset)
+        self._pending_offsets = {}
+        self._pending = False
+        self._newest = ""
         self._unsaved = True
         if changes:
             self.hub.changed(changes, self.clock())
-        elapsed = time.perf_counter() - started
-        self.stage.batch_seconds.labels(stage=STAGE).observe(elapsed)
-        self.stage.latency.labels(stage=STAGE).observe(elapsed / max(len(records), 1))
         return changes
 
-    def checkpoint(self) -> None:
-        """View + offsets in one transaction (outputs were acknowledged before this is called)."""
+    def checkpoint(self, publisher: Publisher | None = None) -> None:
+        """View + offsets in one transaction; what is applied but unpublished is published first
+        (so a restart never skips an item change)."""
+        if self._pending:
+            if publisher is None:
+                raise RuntimeError("a checkpoint with unpublished changes needs the publisher")
+            self.publish_view(publisher)
         started = time.perf_counter()
         with self.hub.lock:
             snapshot = self.hub.view.to_snapshot()

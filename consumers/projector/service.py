@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 import uvicorn
 
 from consumers.projector.http import create_app
+from consumers.projector.pacing import tune_gc
 from consumers.projector.runtime import STAGE, ProjectorLoop, ViewHub, ViewMetrics
 from consumers.projector.store import CheckpointStore
 from newswire import logs
@@ -67,6 +68,7 @@ class Projector:
 
 def build(settings: Settings, *, rebuild: bool = False, checkpoint_interval_s: float = 1.0) -> Projector:
     """Wire the projector: registry, metrics, checkpoint store, hub, Kafka thread, HTTP server."""
+    tune_gc()
     registry = new_registry(STAGE)
     stage = StageMetrics.create(registry)
     hub = ViewHub(metrics=ViewMetrics.create(registry))

@@ -5,8 +5,10 @@ already applied are dropped by id. For each article the view keeps one winning e
 (the latest by event time, then id), so a newer revision or extractor version replaces the older
 one whatever order they arrive in. Items are (re)built lazily per *bucket* from the set of facts
 in it (:mod:`consumers.projector.merge`), so the view is a function of the set of events applied,
-not of their order. :meth:`TalksView.refresh` rebuilds the buckets touched since the last call
-and returns the item changes; :meth:`TalksView.state` renders the whole view.
+not of their order. Within a bucket, facts that could ever share an item form a *region*
+(:mod:`consumers.projector.regions`); :meth:`TalksView.refresh` rebuilds the items of the regions
+touched since the last call and returns the item changes, so its cost follows what changed, not
+the size of the view. :meth:`TalksView.state` renders the whole view.
 
 No Kafka, HTTP, clock or environment here: the service drives it.
 """
@@ -23,6 +25,7 @@ import orjson
 
 from consumers.projector import merge
 from consumers.projector.facts import Fact, Lexicon, facts_from_claims, lexicon, titles_from_mentions
+from consumers.projector.regions import MatchKey, RegionIndex
 from consumers.projector.stories import StoryIndex
 from newswire import events
 from newswire.events import Envelope
@@ -109,12 +112,16 @@ class TalksView:
         # derived state (rebuilt from the above on load)
         self._titles: dict[str, tuple[Fact, ...]] = {}
         self._buckets: dict[str, dict[tuple[Any, ...], dict[tuple[str, str], Fact]]] = defaultdict(dict)
-        self._article_buckets: dict[str, set[str]] = defaultdict(set)
+        self._key_sigs: dict[str, dict[MatchKey, set[tuple[Any, ...]]]] = defaultdict(dict)
+        self._regions: dict[str, RegionIndex] = {}
         self._entity_buckets: dict[str, set[str]] = defaultdict(set)
         self._sentence_counts: dict[tuple[str, int], dict[str, Fact]] = defaultdict(dict)
         self._names: dict[str, Counter[str]] = defaultdict(Counter)
         self._stories = StoryIndex()
-        self._dirty: set[str] = set()
+        self._dirty: set[tuple[str, MatchKey]] = set()  # (bucket, key): its region is rebuilt
+        self._dirty_buckets: set[str] = set()  # every region of these is rebuilt
+        self._stale: set[str] = set()  # a key went away: regions are recomputed, then rebuilt
+        self._ceasefire_dirty = False
         self._stories_dirty = False
         self._items: dict[str, dict[str, Any]] = {}
         self._bucket_items: dict[str, set[str]] = {}
@@ -156,7 +163,8 @@ class TalksView:
         if old is not None and (old.time, old.event_id) >= (rec.time, rec.event_id):
             return
         self.articles[aid] = rec
-        self._dirty |= self._article_buckets.get(aid, set())
+        for f in (*self.claims.get(aid, ((), ()))[1], *self._titles.get(aid, ())):
+            self._touch(f)
         self._refresh_titles(aid)
 
     def _apply_entities(self, env: Envelope) -> None:
@@ -196,25 +204,48 @@ class TalksView:
             self._titles[aid] = new
 
     def _replace_facts(self, aid: str, old: Iterable[Fact], new: Iterable[Fact]) -> None:
+        emptied: list[Fact] = []
         for f in old:
-            sig = f.signature()
-            group = self._buckets[f.bucket].get(sig)
+            group = self._buckets[f.bucket].get(f.signature())
             if group is not None:
                 group.pop((f.article_id, f.claim_id), None)
                 if not group:
-                    del self._buckets[f.bucket][sig]
+                    emptied.append(f)
             if f.claim_kind == "count":
                 self._sentence_counts[(aid, f.sentence_start)].pop(f.claim_id, None)
-            self._dirty.add(f.bucket)
+            self._touch(f)
         for f in new:
-            self._buckets[f.bucket].setdefault(f.signature(), {})[(f.article_id, f.claim_id)] = f
-            self._article_buckets[aid].add(f.bucket)
+            groups = self._buckets[f.bucket]
+            sig = f.signature()
+            group = groups.get(sig)
+            if group is None:
+                group = groups[sig] = {}
+                self._key_sigs[f.bucket].setdefault(f.match_key(), set()).add(sig)
+                if f.bucket in self._regions:
+                    self._regions[f.bucket].add(f.match_key())
+            group[(f.article_id, f.claim_id)] = f
             for e in (*f.participants, f.place, f.actor, f.speaker):
                 if e:
                     self._entity_buckets[e].add(f.bucket)
             if f.claim_kind == "count":
                 self._sentence_counts[(aid, f.sentence_start)][f.claim_id] = f
-            self._dirty.add(f.bucket)
+            self._touch(f)
+        for f in emptied:  # after the new facts, which may have refilled the signature
+            groups, sig = self._buckets[f.bucket], f.signature()
+            if sig in groups and not groups[sig]:
+                del groups[sig]
+                sigs = self._key_sigs[f.bucket][f.match_key()]
+                sigs.discard(sig)
+                if not sigs:
+                    del self._key_sigs[f.bucket][f.match_key()]
+                    self._stale.add(f.bucket)
+
+    def _touch(self, f: Fact) -> None:
+        """The item(s) built from ``f``'s region must be rebuilt at the next refresh."""
+        if f.bucket.startswith("negated:") or f.bucket in ("agreements", "proposals"):
+            self._ceasefire_dirty = True
+        if not f.bucket.startswith("negated:"):
+            self._dirty.add((f.bucket, f.match_key()))
 
     def _rename(self, old: Iterable[EntityRec], new: Iterable[EntityRec]) -> None:
         touched: set[str] = set()
@@ -231,7 +262,7 @@ class TalksView:
             touched.add(e.id)
         for eid in touched:
             if self.name_of(eid) != before[eid]:
-                self._dirty |= self._entity_buckets.get(eid, set())
+                self._dirty_buckets |= self._entity_buckets.get(eid, set())
 
     # ------------------------------------------------------------------------------- reading
     def name_of(self, entity_id: str) -> str:
@@ -250,34 +281,66 @@ class TalksView:
         return [found[k] for k in sorted(found)] if found else ()
 
     def refresh(self) -> list[Change]:
-        """Rebuild the items of the buckets touched since the last refresh; the changes, sorted."""
+        """Rebuild the items of the regions touched since the last refresh; the changes, sorted."""
         changes: list[Change] = []
-        dirty, self._dirty = sorted(self._dirty), set()
-        ceasefire_dirty = False
-        for bucket in dirty:
-            if bucket.startswith("negated:") or bucket in ("agreements", "proposals"):
-                ceasefire_dirty = True
-            if bucket.startswith("negated:"):
+        dirty, self._dirty = self._dirty, set()
+        whole, self._dirty_buckets = self._dirty_buckets | self._stale, set()
+        for bucket in sorted(b for b in self._stale if not b.startswith("negated:")):
+            keys = self._key_sigs.get(bucket, {})
+            self._regions[bucket] = RegionIndex.rebuilt(bucket, keys)
+        self._stale = set()
+        roots: dict[str, set[MatchKey]] = defaultdict(set)
+        for bucket, key in dirty:
+            if bucket in whole:
                 continue
-            new_items = self._build_bucket(bucket)
-            changes.extend(self._swap(self._bucket_items.get(bucket, set()), new_items))
-            self._bucket_items[bucket] = set(new_items)
+            regions = self._region_index(bucket)
+            if key in regions:
+                roots[bucket].add(regions.find(key))
+        for bucket in whole:
+            if not bucket.startswith("negated:"):
+                roots[bucket] = set(self._region_index(bucket).roots())
+        for bucket in sorted(roots):
+            regions = self._regions[bucket]
+            if bucket in whole:  # regions were recomputed: swap the bucket's items as a whole
+                built = {root: self._build_region(bucket, root) for root in sorted(roots[bucket])}
+                changes.extend(self._swap(bucket, self._bucket_items.get(bucket, set()), _merged(built.values())))
+                for root, items in built.items():
+                    regions.set_items(root, items)
+                continue
+            for root in sorted(roots[bucket]):
+                items = self._build_region(bucket, root)
+                changes.extend(self._swap(bucket, regions.items(root), items))
+                regions.set_items(root, items)
         if self._stories_dirty:
             self._stories_dirty = False
             new_items = self._build_stories()
-            changes.extend(self._swap(self._bucket_items.get("stories", set()), new_items))
-            self._bucket_items["stories"] = set(new_items)
-        if ceasefire_dirty or (dirty and CEASEFIRE_ID not in self._items):
-            changes.extend(self._swap({CEASEFIRE_ID} & set(self._items), {CEASEFIRE_ID: self._ceasefire()}))
+            changes.extend(self._swap("stories", self._bucket_items.get("stories", set()), new_items))
+        # the status exists as soon as anything was applied (not "once a bucket was touched": a
+        # revision can empty the only bucket, and the view must not depend on that history)
+        if self._ceasefire_dirty or (self.applied and CEASEFIRE_ID not in self._items):
+            self._ceasefire_dirty = False
+            changes.extend(
+                self._swap("ceasefire", {CEASEFIRE_ID} & set(self._items), {CEASEFIRE_ID: self._ceasefire()})
+            )
         return changes
 
-    def _swap(self, old_ids: set[str], new_items: Mapping[str, dict[str, Any]]) -> list[Change]:
+    def _region_index(self, bucket: str) -> RegionIndex:
+        regions = self._regions.get(bucket)
+        if regions is None:
+            regions = self._regions[bucket] = RegionIndex.rebuilt(bucket, self._key_sigs.get(bucket, {}))
+        return regions
+
+    def _swap(self, bucket: str, old_ids: set[str], new_items: Mapping[str, dict[str, Any]]) -> list[Change]:
+        """Replace items ``old_ids`` of ``bucket`` by ``new_items``; the changes."""
         out: list[Change] = []
+        listed = self._bucket_items.setdefault(bucket, set())
         for item_id in sorted(old_ids - set(new_items)):
             gone = self._items.pop(item_id, None)
+            listed.discard(item_id)
             out.append(Change(item_id, gone["section"] if gone else "", "removed", None))
         for item_id in sorted(new_items):
             item = new_items[item_id]
+            listed.add(item_id)
             before = self._items.get(item_id)
             if before == item:
                 continue
@@ -285,26 +348,29 @@ class TalksView:
             out.append(Change(item_id, item["section"], "created" if before is None else "updated", item))
         return out
 
-    def _build_bucket(self, bucket: str) -> dict[str, dict[str, Any]]:
-        groups = self._buckets.get(bucket)
-        if not groups:
+    def _build_region(self, bucket: str, root: MatchKey) -> dict[str, dict[str, Any]]:
+        """The items of one region of a bucket (a function of the facts in it)."""
+        groups = self._buckets[bucket]
+        key_sigs = self._key_sigs[bucket]
+        sigs = sorted((s for k in self._regions[bucket].members(root) for s in key_sigs.get(k, ())), key=repr)
+        if not sigs:
             return {}
-        sigs = sorted(groups, key=repr)
+        if not merge.partitions_within_regions(bucket):  # the region is the item
+            facts = [f for s in sigs for f in groups[s].values()]
+            item = self._build_item(bucket, facts)
+            return {item["id"]: item}
         reps = [min(groups[s].values(), key=lambda f: (f.article_id, f.claim_id)) for s in sigs]
         out: dict[str, dict[str, Any]] = {}
         support = [frozenset(aid for aid, _cid in groups[s]) for s in sigs]
         for member in merge.partition(bucket, reps, support):
-            facts = [f for i in member for f in groups[sigs[i]].values()]
-            item = merge.build_item(
-                bucket,
-                facts,
-                lex=self.lex,
-                name_of=self.name_of,
-                article_of=self._article_ref,
-                figures_of=self._figures,
-            )
+            item = self._build_item(bucket, [f for i in member for f in groups[sigs[i]].values()])
             out[item["id"]] = item
         return out
+
+    def _build_item(self, bucket: str, facts: Sequence[Fact]) -> dict[str, Any]:
+        return merge.build_item(
+            bucket, facts, lex=self.lex, name_of=self.name_of, article_of=self._article_ref, figures_of=self._figures
+        )
 
     def _build_stories(self) -> dict[str, dict[str, Any]]:
         out: dict[str, dict[str, Any]] = {}
@@ -507,3 +573,10 @@ def build(evts: Iterable[Envelope], lex: Lexicon | None = None) -> TalksView:
         view.apply(e)
     view.refresh()
     return view
+
+
+def _merged(parts: Iterable[Mapping[str, dict[str, Any]]]) -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
+    for part in parts:
+        out.update(part)
+    return out

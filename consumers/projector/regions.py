@@ -1,0 +1,222 @@
+"""Which facts of a bucket can end up in the same item: connected components kept up to date.
+
+Two facts can only share an item when the core of the merge rule holds between them
+(:func:`consumers.projector.merge.core_match`: the same who, or the same what). The view keeps,
+per bucket, the connected components of that relation — *regions* — over match keys (the fields
+the core reads: kind, participants, object words), adding keys as facts arrive. A refresh then
+re-partitions only the regions that new facts touched, instead of the whole bucket, and the
+items of a region never depend on facts outside it.
+
+Matches are found through indexes, never by a pass over the bucket: participant sets by their
+subsets (``{a, b}`` is found from ``{a, b, c}`` and back), object words by word, and keys that
+match each other for sure (equal participant sets, equal objects) share one representative.
+Components only grow when keys are added; :meth:`RegionIndex.rebuilt` starts over when a key
+goes away (a revision removed the last fact that had it).
+
+Pure data structure: no Kafka, no clock.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from itertools import combinations
+
+from consumers.projector.facts import OBJECT_KINDS
+
+#: (kind, participants, object words): everything the core of the merge rule looks at.
+MatchKey = tuple[str, tuple[str, ...], tuple[str, ...]]
+#: Participant sets up to this size are indexed by all their subsets (2^n); larger ones by member.
+MAX_SUBSET_INDEX = 8
+
+
+def mode_of(bucket: str) -> str:
+    """How the core relates the facts of a bucket (see :func:`merge.core_match`)."""
+    if bucket.startswith(("party:", "count:")):
+        return "all"  # every pair is about the same thing
+    if bucket in ("proposals", "agreements"):
+        return "objects"
+    return "participants"
+
+
+def objects_match(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+    """Object word sets that name the same thing: one contains the other, or Jaccard ≥ 0.6."""
+    if not a or not b:
+        return False
+    sa, sb = set(a), set(b)
+    if sa <= sb or sb <= sa:
+        return True
+    return len(sa & sb) / len(sa | sb) >= 0.6
+
+
+def participants_match(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+    """Equal participant sets, or one containing the other with at least two people."""
+    if a == b:
+        return True
+    small, big = (a, b) if len(a) <= len(b) else (b, a)
+    return len(small) >= 2 and set(small) <= set(big)
+
+
+def _proper_subsets(people: tuple[str, ...]) -> Iterator[tuple[str, ...]]:
+    """Subsets of two or more people, the set itself excluded (sorted tuples, as stored)."""
+    for size in range(2, len(people)):
+        yield from combinations(people, size)
+
+
+class _ParticipantFamilies:
+    """Participant sets of one namespace (an event kind), found by the participant rule."""
+
+    def __init__(self) -> None:
+        self.rep: dict[tuple[str, ...], MatchKey] = {}  # participant set → a key that has it
+        self.supersets: dict[tuple[str, ...], set[tuple[str, ...]]] = defaultdict(set)
+        self.large: dict[str, set[tuple[str, ...]]] = defaultdict(set)  # member → large sets
+
+    def add(self, key: MatchKey) -> list[MatchKey]:
+        """Register ``key``; the keys it must be joined with."""
+        people = key[1]
+        known = self.rep.get(people)
+        if known is not None:
+            return [known]
+        found: set[tuple[str, ...]] = set()
+        if len(people) >= 2:
+            found |= self.supersets.get(people, set())
+            if len(people) <= MAX_SUBSET_INDEX:
+                found.update(s for s in _proper_subsets(people) if s in self.rep)
+            else:
+                found.update(s for s in {p for m in people for p in self.large.get(m, ())} if set(s) <= set(people))
+                found.update(s for s in self.rep if 2 <= len(s) < len(people) and set(s) <= set(people))
+            for member in people:
+                found.update(s for s in self.large.get(member, ()) if set(people) < set(s))
+        self.rep[people] = key
+        if len(people) > MAX_SUBSET_INDEX:
+            for member in people:
+                self.large[member].add(people)
+        else:
+            for sub in _proper_subsets(people):
+                self.supersets[sub].add(people)
+        return [self.rep[s] for s in sorted(found)]
+
+
+class _ObjectFamilies:
+    """Proposals and agreements: the same what (object words), whoever proposes it."""
+
+    def __init__(self, agreements: bool) -> None:
+        self.agreements = agreements
+        self.by_kind_people: dict[tuple[str, tuple[str, ...]], list[MatchKey]] = defaultdict(list)
+        self.by_object: dict[tuple[str, ...], list[MatchKey]] = defaultdict(list)
+        self.nobody: dict[tuple[str, ...], list[MatchKey]] = defaultdict(list)  # no participants
+        self.by_object_person: dict[tuple[tuple[str, ...], str], list[MatchKey]] = defaultdict(list)
+        self.words: dict[str, set[tuple[str, ...]]] = defaultdict(set)
+        self.similar: dict[tuple[str, ...], set[tuple[str, ...]]] = {}
+        #: proposed meetings, calls, …: the participant rule, within one kind
+        self.others: dict[str, _ParticipantFamilies] = defaultdict(_ParticipantFamilies)
+
+    def _objects_like(self, obj: tuple[str, ...]) -> set[tuple[str, ...]]:
+        if obj not in self.similar:
+            near = {o for w in obj for o in self.words.get(w, ())}
+            same = {o for o in near if objects_match(obj, o)} | {obj}
+            self.similar[obj] = same
+            for o in same:
+                self.similar[o].add(obj)
+            for w in obj:
+                self.words[w].add(obj)
+        return self.similar[obj]
+
+    def add(self, key: MatchKey) -> list[MatchKey]:
+        kind, people, obj = key
+        if kind not in OBJECT_KINDS:
+            return self.others[kind].add(key)
+        joins: list[MatchKey] = []
+        if people:  # an object-less one matches its kind and exact people
+            joins.extend(k for k in self.by_kind_people[(kind, people)] if not obj or not k[2])
+            self.by_kind_people[(kind, people)].append(key)
+        if obj:
+            for other in sorted(self._objects_like(obj)):
+                if not self.agreements:
+                    joins.extend(self.by_object[other][:1])  # all of one object are one region
+                elif not people:
+                    joins.extend(self.by_object[other])
+                else:
+                    joins.extend(self.nobody[other])
+                    for person in people:
+                        joins.extend(self.by_object_person[(other, person)])
+            self.by_object[obj].append(key)
+            if not people:
+                self.nobody[obj].append(key)
+            for person in people:
+                self.by_object_person[(obj, person)].append(key)
+        return joins
+
+
+class RegionIndex:
+    """Connected components of the core relation over the match keys of one bucket."""
+
+    def __init__(self, bucket: str) -> None:
+        self.bucket = bucket
+        self.mode = mode_of(bucket)
+        self._parent: dict[MatchKey, MatchKey] = {}
+        self._members: dict[MatchKey, list[MatchKey]] = {}
+        self._items: dict[MatchKey, set[str]] = {}
+        self._first: MatchKey | None = None
+        self._people = _ParticipantFamilies()
+        self._objects = _ObjectFamilies(agreements=bucket == "agreements")
+
+    @classmethod
+    def rebuilt(cls, bucket: str, keys: Iterable[MatchKey]) -> RegionIndex:
+        """A fresh index of ``keys`` (after a key went away: components may have split)."""
+        index = cls(bucket)
+        for key in sorted(keys):
+            index.add(key)
+        return index
+
+    def __contains__(self, key: MatchKey) -> bool:
+        return key in self._parent
+
+    def add(self, key: MatchKey) -> None:
+        """Register a key (no-op when known) and join it to every region it matches."""
+        if key in self._parent:
+            return
+        self._parent[key] = key
+        self._members[key] = [key]
+        self._items[key] = set()
+        if self.mode == "all":
+            joins = [self._first] if self._first is not None else []
+            self._first = self._first or key
+        elif self.mode == "objects":
+            joins = self._objects.add(key)
+        else:
+            joins = self._people.add(key)
+        for other in joins:
+            self._union(key, other)
+
+    def find(self, key: MatchKey) -> MatchKey:
+        parent = self._parent
+        root = key
+        while parent[root] != root:
+            root = parent[root]
+        while parent[key] != root:  # path compression
+            parent[key], key = root, parent[key]
+        return root
+
+    def _union(self, a: MatchKey, b: MatchKey) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra == rb:
+            return
+        if len(self._members[ra]) < len(self._members[rb]):
+            ra, rb = rb, ra
+        self._parent[rb] = ra
+        self._members[ra].extend(self._members.pop(rb))
+        self._items[ra] |= self._items.pop(rb)
+
+    def members(self, root: MatchKey) -> list[MatchKey]:
+        return self._members[root]
+
+    def roots(self) -> list[MatchKey]:
+        return sorted(self._members)
+
+    def items(self, root: MatchKey) -> set[str]:
+        """The ids of the items last built from this region (merged regions pool theirs)."""
+        return self._items[root]
+
+    def set_items(self, root: MatchKey, item_ids: Iterable[str]) -> None:
+        self._items[root] = set(item_ids)

@@ -75,12 +75,15 @@ _SCALARS = frozenset({str, int, float, bool, type(None)})
 
 def _freeze(value: Any) -> Any:
     kind = type(value)
-    if kind in _SCALARS:  # the common case first: exact type checks, no ABC machinery
-        return value
-    if kind is dict or isinstance(value, Mapping):
-        return MappingProxyType({k: _freeze(v) for k, v in value.items()})
+    # scalars are checked inline (exact types, no call, no ABC machinery): they are most nodes
+    if kind is dict:
+        return MappingProxyType({k: v if type(v) in _SCALARS else _freeze(v) for k, v in value.items()})
     if kind is list or kind is tuple:
-        return tuple([_freeze(v) for v in value])
+        return tuple([v if type(v) in _SCALARS else _freeze(v) for v in value])
+    if kind in _SCALARS:
+        return value
+    if isinstance(value, Mapping):
+        return MappingProxyType({k: _freeze(v) for k, v in value.items()})
     return value
 
 
@@ -219,6 +222,11 @@ def envelope_from_dict(raw: Mapping[str, Any]) -> Envelope:
 
 def decode(value: bytes | None) -> Envelope:
     """Parse a record value; raises :class:`EnvelopeError` with a reason code on bad input."""
+    return envelope_from_dict(parse_json(value))
+
+
+def parse_json(value: bytes | None) -> dict[str, Any]:
+    """A record value as a plain JSON object (the first half of :func:`decode`)."""
     if value is None:
         raise EnvelopeError("empty", "record has no value (tombstone)")
     try:
@@ -227,7 +235,7 @@ def decode(value: bytes | None) -> Envelope:
         raise EnvelopeError("invalid_json", f"value is not JSON: {exc}") from exc
     if not isinstance(raw, dict):
         raise EnvelopeError("not_cloudevent", "value is JSON but not an object")
-    return envelope_from_dict(raw)
+    return raw
 
 
 def derive(

@@ -2,6 +2,10 @@
 
 Tests validate every event they see with :func:`validate_event`; stages use :func:`check_event`
 to dead-letter a record whose data does not match its declared schema.
+
+Every record a stage reads is checked, so the check is on the hot path: jsonschema-rs (compiled,
+about a hundred times faster here) passes the valid ones; only a record it finds invalid goes
+through ``jsonschema``, the reference implementation, which decides and words the errors.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from collections.abc import Mapping
 from importlib import resources
 from typing import Any
 
+import jsonschema_rs
 import orjson
 from jsonschema import Draft7Validator, FormatChecker
 
@@ -40,7 +45,14 @@ def _validator(name: str) -> Draft7Validator:
     return Draft7Validator(load_schema(name), format_checker=FormatChecker())
 
 
+@functools.cache
+def _fast_validator(name: str) -> jsonschema_rs.Draft7Validator:
+    return jsonschema_rs.Draft7Validator(load_schema(name))
+
+
 def _errors(name: str, instance: Any) -> list[str]:
+    if _fast_validator(name).is_valid(instance):
+        return []
     return [
         f"{'/'.join(str(p) for p in e.absolute_path) or '<root>'}: {e.message}"
         for e in _validator(name).iter_errors(instance)

@@ -58,6 +58,13 @@ def create_app(hub: ViewHub, registry: CollectorRegistry) -> FastAPI:
             raise HTTPException(status_code=404, detail=f"no item {item_id!r}")
         return found
 
+    @app.get("/api/articles/{article_id}", summary="One article and the items it supports (its provenance)")
+    def article(article_id: str) -> dict[str, Any]:
+        found = hub.article(article_id)
+        if found is None:
+            raise HTTPException(status_code=404, detail=f"no article {article_id!r}")
+        return found
+
     @app.get(
         "/api/stream",
         summary="Server-sent events: one `change` event per batch that changed the view",

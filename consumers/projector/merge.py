@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Any, TypeVar
 
 from consumers.projector.facts import DONE_STATUSES, OBJECT_KINDS, STATUS_RANK, Fact, Lexicon
@@ -259,32 +260,45 @@ def _valued(
 
     ``ordered``: the facts already come sorted by (article, claim), as :func:`build_item` has them.
     """
-    per: dict[Any, dict[str, Any]] = {}
-    said: dict[Any, set[tuple[str, str | None, str]]] = {}
+    return _valued_all(facts, article_of, {"": value_of}, ordered=ordered)[""]
+
+
+def _valued_all(
+    facts: Iterable[Fact], article_of: ArticleOf, getters: Mapping[str, Callable[[Fact], Any]], *, ordered: bool
+) -> dict[str, list[dict[str, Any]]]:
+    """:func:`_valued` for several attributes in one pass over the facts."""
+    per: dict[str, dict[Any, dict[str, Any]]] = {name: {} for name in getters}
+    said: dict[tuple[str, Any], set[tuple[str, str | None, str]]] = {}
     for f in facts if ordered else sorted(facts, key=lambda x: (x.article_id, x.claim_id)):
-        v = value_of(f)
-        if v is None:
-            continue
-        row = per.get(v)
-        if row is None:
-            row = per[v] = {"value": v, "lower_bound": False, "said_by": [], "_outlets": set()}
-            said[v] = set()
         ref = article_of(f.article_id)
-        row["lower_bound"] = row["lower_bound"] or f.lower_bound
         outlet = ref.outlet if ref else None
         entry = (f.article_id, outlet, f.asserted_by)
-        if entry not in said[v]:
-            said[v].add(entry)
-            if len(row["said_by"]) < MAX_SAID_BY:
-                row["said_by"].append({"article_id": f.article_id, "outlet": outlet, "asserted_by": f.asserted_by})
-        if ref:
-            row["_outlets"].add(ref.outlet)
-    out = []
-    for v, row in per.items():
-        row["sources"] = len(row.pop("_outlets"))
-        row["said_by_total"] = len(said[v])
-        out.append(row)
-    out.sort(key=lambda r: (-r["sources"], str(r["value"])))
+        for name, value_of in getters.items():
+            v = value_of(f)
+            if v is None:
+                continue
+            rows = per[name]
+            row = rows.get(v)
+            if row is None:
+                row = rows[v] = {"value": v, "lower_bound": False, "said_by": [], "_outlets": set()}
+                said[(name, v)] = set()
+            row["lower_bound"] = row["lower_bound"] or f.lower_bound
+            seen = said[(name, v)]
+            if entry not in seen:
+                seen.add(entry)
+                if len(row["said_by"]) < MAX_SAID_BY:
+                    row["said_by"].append({"article_id": f.article_id, "outlet": outlet, "asserted_by": f.asserted_by})
+            if ref:
+                row["_outlets"].add(outlet)
+    out: dict[str, list[dict[str, Any]]] = {}
+    for name, rows in per.items():
+        listed = []
+        for v, row in rows.items():
+            row["sources"] = len(row.pop("_outlets"))
+            row["said_by_total"] = len(said[(name, v)])
+            listed.append(row)
+        listed.sort(key=lambda r: (-r["sources"], str(r["value"])))
+        out[name] = listed
     return out
 
 
@@ -323,6 +337,28 @@ def section_of(fact: Fact, status: str | None, lex: Lexicon) -> str:
     return done if status in DONE_STATUSES else pending
 
 
+#: The values an item shows, each with who said what: where it happened as reported (``venue``,
+#: shown as the place), when, who acted, what about — and for counts, the figure.
+_ITEM_VALUES: Mapping[str, Callable[[Fact], Any]] = {
+    "place": attrgetter("venue"),
+    "date": attrgetter("date"),
+    "time_text": attrgetter("time_text"),
+    "actor": attrgetter("actor"),
+    "object": attrgetter("object_text"),
+}
+_ITEM_VALUES_COUNT: Mapping[str, Callable[[Fact], Any]] = {**_ITEM_VALUES, "value": lambda f: _fmt_value(f.value)}
+
+
+def _head_signature(facts: Iterable[Fact]) -> Sig:
+    return min({f.signature() for f in facts}, key=repr)
+
+
+def item_id(bucket: str, facts: Iterable[Fact]) -> str:
+    """An item's id: from its bucket and the first of its signatures, so the same facts always
+    make the same id whatever the order they came in."""
+    return stable_id("item", bucket, repr(_head_signature(facts)))
+
+
 def build_item(
     bucket: str,
     facts: Sequence[Fact],
@@ -335,9 +371,8 @@ def build_item(
     """One item of the view from the facts merged into it (all sorted, so the result is canonical)."""
     facts = sorted(facts, key=lambda f: (f.article_id, f.claim_id))
     article_of = _remembered(article_of)
-    head_sig = min({f.signature() for f in facts}, key=repr)
+    head_sig = _head_signature(facts)
     head = next(f for f in facts if f.signature() == head_sig)  # the first by (article, claim)
-    item_id = stable_id("item", bucket, repr(head_sig))
     status, history = _status(facts, article_of)
     articles, articles_total, outlets, times = _sources(facts, article_of)
     # who: the participant set most articles give (others are listed as variants)
@@ -347,7 +382,7 @@ def build_item(
     ranked_sets = sorted(sets.items(), key=lambda kv: (-len(kv[1]), len(kv[0]), kv[0]))
     participants = list(ranked_sets[0][0]) if ranked_sets else []
     item: dict[str, Any] = {
-        "id": item_id,
+        "id": stable_id("item", bucket, repr(head_sig)),
         "bucket": bucket,
         "kind": head.kind,
         "section": section_of(head, status, lex),
@@ -363,21 +398,22 @@ def build_item(
         "last_seen": max(times) if times else None,
         "conflicts": [],
     }
-    for attr in ("venue", "date", "time_text", "actor"):
-        vals = _valued(facts, article_of, lambda f, a=attr: getattr(f, a), ordered=True)  # type: ignore[misc]
-        key = "place" if attr == "venue" else attr
+    getters = _ITEM_VALUES_COUNT if head.claim_kind == "count" else _ITEM_VALUES
+    valued = _valued_all(facts, article_of, getters, ordered=True)
+    for key in ("place", "date", "time_text", "actor"):
+        vals = valued[key]
         item[key] = vals[0]["value"] if vals else None
-        if attr in ("venue", "date") and len(vals) > 1:
+        if key in ("place", "date") and len(vals) > 1:
             item["conflicts"].append({"about": key, "values": vals})
     if item["place"]:
         item["place_name"] = name_of(item["place"])
     if item["actor"]:
         item["actor_name"] = name_of(item["actor"])
-    objects = _valued(facts, article_of, lambda f: f.object_text, ordered=True)
+    objects = valued["object"]
     item["object"] = objects[0]["value"] if objects else None
     item["object_variants"] = [o["value"] for o in objects]
     if head.claim_kind == "count":
-        values = _valued(facts, article_of, lambda f: _fmt_value(f.value), ordered=True)
+        values = valued["value"]
         item["value"] = values[0]["value"] if values else None
         item["values"] = values
         if len(values) > 1:

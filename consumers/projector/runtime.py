@@ -56,6 +56,8 @@ from newswire.watchdog import Watchdog, guarded
 
 log = logging.getLogger(__name__)
 
+#: how long a request for the state waits for the view before it gets the last rendering
+STALE_AFTER_S = 0.2
 #: records per poll at most while catching up
 CATCH_UP_BATCH = 500
 #: while catching up, refreshes and checkpoints take at most this share of the time
@@ -139,7 +141,14 @@ class ViewHub:
         self._export()
 
     def state_json(self) -> bytes:
-        with self.lock:
+        """The rendered view. While the Kafka thread holds the view (a refresh of a large view
+        can take a while when catching up), the last rendering is served rather than waiting."""
+        cached = self._cache
+        if cached is None:
+            self.lock.acquire()
+        elif not self.lock.acquire(timeout=STALE_AFTER_S):
+            return cached[1]
+        try:
             # keyed by the applied count too: a batch that changes no item still moves the
             # view's version and article count, which /api/state reports
             key = (self.revision, self.view.applied)
@@ -148,11 +157,29 @@ class ViewHub:
                 state["updated_at"] = self.last_update
                 self._cache = (key, orjson.dumps(state))
             return self._cache[1]
+        finally:
+            self.lock.release()
 
     def item(self, item_id: str) -> dict[str, Any] | None:
         with self.lock:
             item = self.view.item(item_id)
             return dict(item) if item is not None else None
+
+    def article(self, article_id: str) -> dict[str, Any] | None:
+        """What the view knows of one article: applied or not, and the items it supports."""
+        with self.lock:
+            rec = self.view.articles.get(article_id)
+            items = self.view.article_items(article_id)
+            if rec is None and not items and article_id not in self.view.claims:
+                return None
+            return {
+                "article_id": article_id,
+                "outlet": rec.outlet if rec else None,
+                "title": rec.title if rec else None,
+                "time": rec.time if rec else None,
+                "claims_applied": article_id in self.view.claims,
+                "items": [{"id": i, "label": (self.view.item(i) or {}).get("label")} for i in items],
+            }
 
     def changed(self, changes: Sequence[Change], now: float) -> None:
         """Called by the Kafka thread after a batch changed the view (outside the lock)."""
@@ -351,14 +378,13 @@ class ProjectorLoop:
                 else:
                     consumer.seek(tp, saved)
             log.info("projector consuming", extra=logs.fields(stage=STAGE, partitions=len(tps)))
-            batch_size = max(self.settings.max_poll_records, CATCH_UP_BATCH)
             checkpoints = Pacer(share=CHECKPOINT_SHARE, min_interval_s=self.checkpoint_interval_s)
             while not self.shutdown.requested:
                 with guarded(self.watchdog, "poll"):
                     polled = consumer.poll(timeout_ms=self.poll_timeout_ms)
                 records = [r for batch in polled.values() for r in batch]
                 if records:
-                    self.process(records, publisher, caught_up=len(records) < batch_size)
+                    self.process(records, publisher, caught_up=not self._behind(consumer))
                 elif self._pending:
                     self.publish_view(publisher)
                 self.hub.health.polled(time.monotonic(), self._lag(consumer))
@@ -469,6 +495,15 @@ class ProjectorLoop:
             self.hub.metrics.checkpoint_seconds.observe(time.perf_counter() - started)
             self.hub.metrics.last_checkpoint.set(now)
             self.hub.metrics.checkpoint_bytes.set(size)
+
+    def _behind(self, consumer: KafkaConsumer) -> bool:
+        """Whether records wait beyond what was fetched (the broker's high watermark, as of the
+        last fetch, is past our position on some partition): then refreshes are paced."""
+        for tp in consumer.assignment():
+            high = consumer.highwater(tp)
+            if high is not None and high > consumer.position(tp):
+                return True
+        return False
 
     def _lag(self, consumer: KafkaConsumer) -> int | None:
         totals: dict[str, int] = {}

@@ -350,22 +350,25 @@ class TalksView:
 
     def _build_region(self, bucket: str, root: MatchKey) -> dict[str, dict[str, Any]]:
         """The items of one region of a bucket (a function of the facts in it)."""
+        out: dict[str, dict[str, Any]] = {}
+        for facts in self._region_groups(bucket, root):
+            item = self._build_item(bucket, facts)
+            out[item["id"]] = item
+        return out
+
+    def _region_groups(self, bucket: str, root: MatchKey) -> list[list[Fact]]:
+        """The facts of a region, grouped into items."""
         groups = self._buckets[bucket]
         key_sigs = self._key_sigs[bucket]
         sigs = sorted((s for k in self._regions[bucket].members(root) for s in key_sigs.get(k, ())), key=repr)
         if not sigs:
-            return {}
+            return []
         if not merge.partitions_within_regions(bucket):  # the region is the item
-            facts = [f for s in sigs for f in groups[s].values()]
-            item = self._build_item(bucket, facts)
-            return {item["id"]: item}
+            return [[f for s in sigs for f in groups[s].values()]]
         reps = [min(groups[s].values(), key=lambda f: (f.article_id, f.claim_id)) for s in sigs]
-        out: dict[str, dict[str, Any]] = {}
         support = [frozenset(aid for aid, _cid in groups[s]) for s in sigs]
-        for member in merge.partition(bucket, reps, support):
-            item = self._build_item(bucket, [f for i in member for f in groups[sigs[i]].values()])
-            out[item["id"]] = item
-        return out
+        members = merge.partition(bucket, reps, support)
+        return [[f for i in member for f in groups[sigs[i]].values()] for member in members]
 
     def _build_item(self, bucket: str, facts: Sequence[Fact]) -> dict[str, Any]:
         return merge.build_item(
@@ -455,6 +458,23 @@ class TalksView:
 
     def item(self, item_id: str) -> dict[str, Any] | None:
         return self._items.get(item_id)
+
+    def article_items(self, article_id: str) -> list[str]:
+        """The ids of the items (as of the last refresh) that an article's facts support."""
+        found: set[str] = set()
+        for f in (*self.claims.get(article_id, ((), ()))[1], *self._titles.get(article_id, ())):
+            regions = self._regions.get(f.bucket)
+            if regions is None or f.match_key() not in regions:
+                continue  # a negated claim (no item of its own), or not refreshed yet
+            built = regions.items(regions.find(f.match_key()))
+            if len(built) <= 1 or not merge.partitions_within_regions(f.bucket):
+                found |= built
+                continue
+            # a region of several items: which one holds this fact is a partition away
+            for group in self._region_groups(f.bucket, regions.find(f.match_key())):
+                if f in group and merge.item_id(f.bucket, group) in built:
+                    found.add(merge.item_id(f.bucket, group))
+        return sorted(found)
 
     def state(self) -> dict[str, Any]:
         """The whole view as JSON-ready data (sections of items, conflicts, counters)."""

@@ -38,6 +38,27 @@ def test_state_items_page_and_openapi() -> None:
     assert "/api/items/{item_id}" in spec["paths"] and "/api/stream" in spec["paths"]
 
 
+def test_an_article_lists_the_items_it_supports() -> None:
+    client, hub = _client()
+    state = client.get("/api/state").json()
+    call = max(state["sections"]["upcoming"], key=lambda i: i["sources"])
+    cited = {a["article_id"] for a in call["articles"]}
+    for aid in sorted(hub.view.articles):
+        found = client.get(f"/api/articles/{aid}").json()
+        assert found["article_id"] == aid and found["claims_applied"] is True
+        ids = {i["id"] for i in found["items"]}
+        assert (call["id"] in ids) == (aid in cited)
+        for i in found["items"]:  # each listed item exists and names the article among its sources
+            item = client.get(f"/api/items/{i['id']}").json()
+            assert item["label"] == i["label"]
+            listed = {a["article_id"] for a in item.get("articles", [])} | {
+                p["article_id"] for p in item.get("positions", [])
+            }
+            assert aid in listed or item["articles_total"] > len(item["articles"])
+    assert client.get("/api/articles/nothing").status_code == 404
+    assert "/api/articles/{article_id}" in client.get("/openapi.json").json()["paths"]
+
+
 def test_metrics_and_health() -> None:
     client, hub = _client()
     text = client.get("/metrics").text

@@ -121,8 +121,9 @@ def _fact(bucket: str, key: MatchKey) -> Fact:
     )
 
 
-def _reference_items(view: TalksView) -> dict[str, dict[str, Any]]:
-    """Every bucket partitioned as a whole, from scratch (the pre-region algorithm)."""
+def _reference_items(view: TalksView, cites: dict[str, set[str]] | None = None) -> dict[str, dict[str, Any]]:
+    """Every bucket partitioned as a whole, from scratch (the pre-region algorithm); ``cites``
+    gets each article's items."""
     out: dict[str, dict[str, Any]] = {}
     for bucket, groups in view._buckets.items():
         if bucket.startswith("negated:") or not groups:
@@ -131,8 +132,12 @@ def _reference_items(view: TalksView) -> dict[str, dict[str, Any]]:
         reps = [min(groups[s].values(), key=lambda f: (f.article_id, f.claim_id)) for s in sigs]
         support = [frozenset(aid for aid, _cid in groups[s]) for s in sigs]
         for member in merge.partition(bucket, reps, support):
-            item = view._build_item(bucket, [f for i in member for f in groups[sigs[i]].values()])
+            facts = [f for i in member for f in groups[sigs[i]].values()]
+            item = view._build_item(bucket, facts)
             out[item["id"]] = item
+            for f in facts:
+                if cites is not None:
+                    cites.setdefault(f.article_id, set()).add(item["id"])
     return out
 
 
@@ -166,9 +171,12 @@ def test_incremental_refreshes_equal_whole_bucket_partitions(spec: list[Any], re
         if i in refresh_at:
             view.refresh()
     view.refresh()
-    reference = _reference_items(view)
+    cites: dict[str, set[str]] = {}
+    reference = _reference_items(view, cites)
     got = {i: item for i, item in view._items.items() if item["section"] not in ("stories", "ceasefire")}
     assert got == reference
+    for aid in {f"art-{a}" for a, _t, _c in spec}:
+        assert view.article_items(aid) == sorted(cites.get(aid, ()))
     assert view.canonical_hash() == build(reversed(evts)).canonical_hash()
 
 

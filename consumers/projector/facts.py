@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
+from types import MappingProxyType
 from typing import Any, NamedTuple
 
 #: Status → how far along it is; an item's status only moves forward (planned → held).
@@ -31,6 +32,7 @@ DONE_STATUSES = frozenset({"held", "agreed", "rejected", "cancelled", "claimed"}
 #: Kinds that merge by what they are about (the object), whoever proposes them.
 OBJECT_KINDS = frozenset({"proposal", "offer", "demand", "agreement"})
 
+TOKEN_CACHE_SIZE = 100_000
 _TOKEN = re.compile(r"[0-9][0-9,.]*|[\w'’-]+", re.UNICODE)
 
 
@@ -48,6 +50,8 @@ class Lexicon:
     qualifiers: frozenset[str]
     place_splits: frozenset[str] = frozenset()
     figures: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    #: object text → its tokens (objects repeat across articles: "30-day ceasefire")
+    token_cache: dict[str, tuple[str, ...]] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def parse(cls, text: str) -> Lexicon:
@@ -86,6 +90,15 @@ def object_tokens(text: str | None, lex: Lexicon | None = None) -> tuple[str, ..
     if not text:
         return ()
     lex = lex or lexicon()
+    known = lex.token_cache.get(text)
+    if known is None:
+        if len(lex.token_cache) >= TOKEN_CACHE_SIZE:
+            lex.token_cache.clear()  # bounded: most texts are quotes, seen once
+        known = lex.token_cache[text] = _tokens(text, lex)
+    return known
+
+
+def _tokens(text: str, lex: Lexicon) -> tuple[str, ...]:
     out: set[str] = set()
     for raw in _TOKEN.findall(text.lower().replace("’", "'")):
         word = raw.strip("'-")
@@ -153,6 +166,13 @@ class Fact(NamedTuple):
         return cls(*values)
 
 
+def _is_map(value: Any) -> bool:
+    """``isinstance(value, Mapping)``, with the exact types of decoded events checked first (the
+    ABC check is slow, and it runs several times per claim)."""
+    kind = type(value)
+    return kind is MappingProxyType or kind is dict or isinstance(value, Mapping)
+
+
 def _norm_entity(value: Any) -> str | None:
     if not value or not isinstance(value, str):
         return None
@@ -207,7 +227,7 @@ def _base(article_id: str, claim: Mapping[str, Any]) -> dict[str, Any]:
 def _fact(article_id: str, claim: Mapping[str, Any], lex: Lexicon) -> Fact | None:
     base = _base(article_id, claim)
     kind = base["claim_kind"]
-    if kind == "event" and isinstance(claim.get("event"), Mapping):
+    if kind == "event" and _is_map(claim.get("event")):
         ev = claim["event"]
         ekind = str(ev.get("kind", ""))
         if ekind not in lex.sections:
@@ -220,8 +240,8 @@ def _fact(article_id: str, claim: Mapping[str, Any], lex: Lexicon) -> Fact | Non
             kind=ekind,
             status=str(ev.get("status", "")),
             participants=parts,
-            date=(time.get("date") or None) if isinstance(time, Mapping) else None,
-            time_text=(time.get("text") or None) if isinstance(time, Mapping) else None,
+            date=(time.get("date") or None) if _is_map(time) else None,
+            time_text=(time.get("text") or None) if _is_map(time) else None,
             # where the place does not make the event, it is kept as an attribute (see merge)
             place=place if ekind in lex.place_splits else None,
             venue=place,
@@ -239,7 +259,7 @@ def _fact(article_id: str, claim: Mapping[str, Any], lex: Lexicon) -> Fact | Non
         else:
             base["bucket"] = f"event:{ekind}"
         return Fact(**base)
-    if kind == "count" and isinstance(claim.get("count"), Mapping):
+    if kind == "count" and _is_map(claim.get("count")):
         c = claim["count"]
         try:
             value = float(c.get("value"))
@@ -257,7 +277,7 @@ def _fact(article_id: str, claim: Mapping[str, Any], lex: Lexicon) -> Fact | Non
             text=c.get("text") or None,
         )
         return Fact(**base)
-    if kind == "quote" and isinstance(claim.get("quote"), Mapping):
+    if kind == "quote" and _is_map(claim.get("quote")):
         q = claim["quote"]
         speaker = q.get("speaker") or {}
         who = _norm_entity(speaker.get("entity")) or _speaker_key(str(speaker.get("text", "")))
@@ -284,7 +304,7 @@ def _speaker_key(text: str) -> str | None:
 
 def _implied(article_id: str, claim: Mapping[str, Any], lex: Lexicon) -> Fact | None:
     """A count whose category names a ceasefire's length implies a proposal of that ceasefire."""
-    if claim.get("kind") != "count" or not isinstance(claim.get("count"), Mapping):
+    if claim.get("kind") != "count" or not _is_map(claim.get("count")):
         return None
     c = claim["count"]
     unit = lex.duration_categories.get(str(c.get("category", "")))

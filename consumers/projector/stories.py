@@ -45,6 +45,8 @@ class StoryIndex:
         self._text_mh: dict[str, MinHash] = {}
         self._ent_mh: dict[str, MinHash] = {}
         self._parent: dict[str, str] = {}
+        self._text_same: dict[tuple[int, ...], str] = {}  # signature → the first key that had it
+        self._ent_same: dict[tuple[int, ...], str] = {}
         self.links = 0
 
     # union-find over article ids -------------------------------------------------------------
@@ -68,12 +70,32 @@ class StoryIndex:
     def _article(key: str) -> str:
         return key.split("@", 1)[0]
 
-    def _add(self, lsh: MinHashLSH, store: dict[str, MinHash], key: str, mh: MinHash, threshold: float) -> None:
+    def _add(
+        self,
+        lsh: MinHashLSH,
+        store: dict[str, MinHash],
+        same: dict[tuple[int, ...], str],
+        key: str,
+        mh: MinHash,
+        threshold: float,
+    ) -> None:
         if key in store:
             return
+        me = self._article(key)
+        signature = tuple(int(x) for x in mh.hashvalues)
+        if signature in same:
+            # an exact copy (syndicated wire text, the same entities): whatever it would link to,
+            # its twin already did (equal signatures, equal estimates), so one link is enough
+            # and the index need not grow
+            self._union(me, self._article(same[signature]))
+            store[key] = mh
+            return
+        same[signature] = key
         for other in sorted(lsh.query(mh)):
-            if mh.jaccard(store[other]) >= threshold:
-                self._union(self._article(key), self._article(other))
+            # a candidate already in this story adds no link: skipping it keeps a flood of
+            # near-duplicates (one story, thousands of copies) from costing a comparison each
+            if self._find(self._article(other)) != self._find(me) and mh.jaccard(store[other]) >= threshold:
+                self._union(me, self._article(other))
         lsh.insert(key, mh)
         store[key] = mh
 
@@ -82,14 +104,16 @@ class StoryIndex:
         self._find(article_id)
         toks = shingles(text)
         if toks:
-            self._add(self._text, self._text_mh, f"{article_id}@{revision}", _minhash(toks), self.text_threshold)
+            key = f"{article_id}@{revision}"
+            self._add(self._text, self._text_mh, self._text_same, key, _minhash(toks), self.text_threshold)
 
     def add_entities(self, article_id: str, version: str, entity_ids: Iterable[str]) -> None:
         """Index one extraction's entity set (one version per key, ignored when repeated)."""
         self._find(article_id)
         ids = sorted(set(entity_ids))
         if len(ids) >= 2:
-            self._add(self._ents, self._ent_mh, f"{article_id}@{version}", _minhash(ids), self.entity_threshold)
+            key = f"{article_id}@{version}"
+            self._add(self._ents, self._ent_mh, self._ent_same, key, _minhash(ids), self.entity_threshold)
 
     def export(self) -> dict[str, dict[str, list[int]]]:
         """The indexed signatures (for a checkpoint); :meth:`restore` rebuilds the same index."""
@@ -106,11 +130,11 @@ class StoryIndex:
         for key, values in saved.get("text", {}).items():
             mh = MinHash(num_perm=NUM_PERM, seed=SEED, hashvalues=values, scheme=SCHEME)
             index._find(cls._article(key))
-            index._add(index._text, index._text_mh, key, mh, index.text_threshold)
+            index._add(index._text, index._text_mh, index._text_same, key, mh, index.text_threshold)
         for key, values in saved.get("entities", {}).items():
             mh = MinHash(num_perm=NUM_PERM, seed=SEED, hashvalues=values, scheme=SCHEME)
             index._find(cls._article(key))
-            index._add(index._ents, index._ent_mh, key, mh, index.entity_threshold)
+            index._add(index._ents, index._ent_mh, index._ent_same, key, mh, index.entity_threshold)
         return index
 
     def clusters(self) -> list[list[str]]:

@@ -44,6 +44,9 @@ def test_shared_entities_link_differently_worded_articles() -> None:
 OPS = [
     ("text", "a", BASE),
     ("text", "b", COPY),
+    ("text", "b2", COPY),  # exact copies: linked through their twin, not compared again
+    ("text", "b3", COPY),
+    ("ents", "d2", SHARED_B),
     ("text", "c", OTHER),
     ("ents", "c", SHARED_A),
     ("ents", "d", SHARED_B),

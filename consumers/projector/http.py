@@ -53,17 +53,11 @@ def create_app(hub: ViewHub, registry: CollectorRegistry) -> FastAPI:
 
     @app.get("/api/items/{item_id}", summary="One item with its provenance")
     def item(item_id: str) -> dict[str, Any]:
-        found = hub.item(item_id)
-        if found is None:
-            raise HTTPException(status_code=404, detail=f"no item {item_id!r}")
-        return found
+        return _found(hub.item(item_id), "item", item_id)
 
     @app.get("/api/articles/{article_id}", summary="One article and the items it supports (its provenance)")
     def article(article_id: str) -> dict[str, Any]:
-        found = hub.article(article_id)
-        if found is None:
-            raise HTTPException(status_code=404, detail=f"no article {article_id!r}")
-        return found
+        return _found(hub.article(article_id), "article", article_id)
 
     @app.get(
         "/api/stream",
@@ -111,3 +105,9 @@ def create_app(hub: ViewHub, registry: CollectorRegistry) -> FastAPI:
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
     return app
+
+
+def _found(value: dict[str, Any] | None, what: str, key: str) -> dict[str, Any]:
+    if value is None:
+        raise HTTPException(status_code=404, detail=f"no {what} {key!r}")
+    return value

@@ -193,40 +193,92 @@ def facts_from_claims(article_id: str, claims: Sequence[Mapping[str, Any]], lex:
     return out
 
 
-def _base(article_id: str, claim: Mapping[str, Any]) -> dict[str, Any]:
+class _Said(NamedTuple):
+    """What every fact of a claim shares: who asserted it and where it was said."""
+
+    claim_id: str
+    claim_kind: str
+    asserted_by: str
+    asserted_entity: str | None
+    confidence: float
+    sentence: str
+    start: int
+    end: int
+    sentence_start: int
+
+
+def _said(claim: Mapping[str, Any]) -> _Said:
     ev = claim.get("evidence") or {}
     by = claim.get("asserted_by") or {}
-    return {
-        "article_id": article_id,
-        "claim_id": str(claim.get("id", "")),
-        "claim_kind": str(claim.get("kind", "")),
-        "asserted_by": str(by.get("text") or by.get("kind") or "outlet"),
-        "asserted_entity": _norm_entity(by.get("entity")),
-        "confidence": float(claim.get("confidence", 0.0)),
-        "sentence": str(ev.get("sentence", "")),
-        "start": int(ev.get("start", 0)),
-        "end": int(ev.get("end", 0)),
-        "sentence_start": int(ev.get("sentence_start", 0)),
-        "status": None,
-        "participants": (),
-        "date": None,
-        "place": None,
-        "venue": None,
-        "actor": None,
-        "object_text": None,
-        "object_key": (),
-        "time_text": None,
-        "value": None,
-        "lower_bound": False,
-        "text": None,
-        "speaker": None,
-        "negated": False,
-    }
+    return _Said(
+        str(claim.get("id", "")),
+        str(claim.get("kind", "")),
+        str(by.get("text") or by.get("kind") or "outlet"),
+        _norm_entity(by.get("entity")),
+        float(claim.get("confidence", 0.0)),
+        str(ev.get("sentence", "")),
+        int(ev.get("start", 0)),
+        int(ev.get("end", 0)),
+        int(ev.get("sentence_start", 0)),
+    )
+
+
+def _make(
+    article_id: str,
+    said: _Said,
+    *,
+    bucket: str,
+    kind: str,
+    status: str | None = None,
+    participants: tuple[str, ...] = (),
+    date: str | None = None,
+    place: str | None = None,
+    venue: str | None = None,
+    actor: str | None = None,
+    object_text: str | None = None,
+    object_key: tuple[str, ...] = (),
+    time_text: str | None = None,
+    value: float | None = None,
+    lower_bound: bool = False,
+    text: str | None = None,
+    speaker: str | None = None,
+    negated: bool = False,
+    claim_id: str | None = None,
+    claim_kind: str | None = None,
+) -> Fact:
+    """A fact: what the claim says (the keywords) and who said it where (``said``)."""
+    return Fact(
+        article_id,
+        said.claim_id if claim_id is None else claim_id,
+        said.claim_kind if claim_kind is None else claim_kind,
+        bucket,
+        kind,
+        status,
+        participants,
+        date,
+        place,
+        venue,
+        actor,
+        object_text,
+        object_key,
+        time_text,
+        value,
+        lower_bound,
+        text,
+        speaker,
+        negated,
+        said.asserted_by,
+        said.asserted_entity,
+        said.confidence,
+        said.sentence,
+        said.start,
+        said.end,
+        said.sentence_start,
+    )
 
 
 def _fact(article_id: str, claim: Mapping[str, Any], lex: Lexicon) -> Fact | None:
-    base = _base(article_id, claim)
-    kind = base["claim_kind"]
+    kind = claim.get("kind")
     if kind == "event" and _is_map(claim.get("event")):
         ev = claim["event"]
         ekind = str(ev.get("kind", ""))
@@ -236,12 +288,26 @@ def _fact(article_id: str, claim: Mapping[str, Any], lex: Lexicon) -> Fact | Non
         parts = tuple(sorted({p for p in (_norm_entity(x) for x in ev.get("participants") or ()) if p}))
         negated = bool(ev.get("negated", False))
         place = _norm_entity(ev.get("place"))
-        base.update(
+        status = str(ev.get("status", ""))
+        if negated:
+            bucket = f"negated:{ekind}"
+        elif ekind in OBJECT_KINDS:
+            bucket = "agreements" if ekind == "agreement" and status != "proposed" else "proposals"
+        elif status == "proposed" and lex.sections[ekind][0] == "upcoming":
+            # a proposed meeting (call, talks) is an open proposal until it is planned
+            bucket = "proposals"
+        else:
+            bucket = f"event:{ekind}"
+        timed = _is_map(time)
+        return _make(
+            article_id,
+            _said(claim),
+            bucket=bucket,
             kind=ekind,
-            status=str(ev.get("status", "")),
+            status=status,
             participants=parts,
-            date=(time.get("date") or None) if _is_map(time) else None,
-            time_text=(time.get("text") or None) if _is_map(time) else None,
+            date=(time.get("date") or None) if timed else None,
+            time_text=(time.get("text") or None) if timed else None,
             # where the place does not make the event, it is kept as an attribute (see merge)
             place=place if ekind in lex.place_splits else None,
             venue=place,
@@ -249,41 +315,35 @@ def _fact(article_id: str, claim: Mapping[str, Any], lex: Lexicon) -> Fact | Non
             object_key=object_tokens(ev.get("object"), lex),
             negated=negated,
         )
-        if negated:
-            base["bucket"] = f"negated:{ekind}"
-        elif ekind in OBJECT_KINDS:
-            base["bucket"] = "agreements" if ekind == "agreement" and base["status"] != "proposed" else "proposals"
-        elif base["status"] == "proposed" and lex.sections[ekind][0] == "upcoming":
-            # a proposed meeting (call, talks) is an open proposal until it is planned
-            base["bucket"] = "proposals"
-        else:
-            base["bucket"] = f"event:{ekind}"
-        return Fact(**base)
     if kind == "count" and _is_map(claim.get("count")):
         c = claim["count"]
         try:
             value = float(c.get("value"))
         except (TypeError, ValueError):
             return None
-        base.update(
+        place = _norm_entity(c.get("place"))
+        return _make(
+            article_id,
+            _said(claim),
             kind=str(c.get("category", "")),
             bucket=f"count:{c.get('category', '')}",
             value=value,
             lower_bound=bool(c.get("lower_bound", False)),
             actor=_norm_entity(c.get("actor")),
-            place=_norm_entity(c.get("place")),
-            venue=_norm_entity(c.get("place")),
+            place=place,
+            venue=place,
             time_text=c.get("time") or None,
             text=c.get("text") or None,
         )
-        return Fact(**base)
     if kind == "quote" and _is_map(claim.get("quote")):
         q = claim["quote"]
         speaker = q.get("speaker") or {}
         who = _norm_entity(speaker.get("entity")) or _speaker_key(str(speaker.get("text", "")))
         if not who:
             return None
-        base.update(
+        return _make(
+            article_id,
+            _said(claim),
             kind="quote",
             bucket=f"party:{who}",
             speaker=who,
@@ -293,7 +353,6 @@ def _fact(article_id: str, claim: Mapping[str, Any], lex: Lexicon) -> Fact | Non
             status="direct" if q.get("direct") else "indirect",
             time_text=str(q.get("cue", "")) or None,
         )
-        return Fact(**base)
     return None
 
 
@@ -316,9 +375,11 @@ def _implied(article_id: str, claim: Mapping[str, Any], lex: Lexicon) -> Fact | 
         return None
     term = sorted(lex.ceasefire_terms)[0] if lex.ceasefire_terms else "ceasefire"
     text = f"{value:g}-{unit} {term}"
-    base = _base(article_id, claim)
-    base.update(
-        claim_id=base["claim_id"] + "#implied",
+    said = _said(claim)
+    return _make(
+        article_id,
+        said,
+        claim_id=said.claim_id + "#implied",
         claim_kind="event",
         kind="proposal",
         bucket="proposals",
@@ -327,7 +388,6 @@ def _implied(article_id: str, claim: Mapping[str, Any], lex: Lexicon) -> Fact | 
         object_key=object_tokens(text, lex),
         participants=tuple(p for p in (_norm_entity(c.get("actor")),) if p),
     )
-    return Fact(**base)
 
 
 def titles_from_mentions(

@@ -132,14 +132,16 @@ class _ObjectFamilies:
             self.by_kind_people[(kind, people)].append(key)
         if obj:
             for other in sorted(self._objects_like(obj)):
+                # keys listed together match each other (same object; no one, or a shared
+                # person), so they are one region already: joining the first joins them all
                 if not self.agreements:
-                    joins.extend(self.by_object[other][:1])  # all of one object are one region
+                    joins.extend(self.by_object[other][:1])
                 elif not people:
                     joins.extend(self.by_object[other])
                 else:
-                    joins.extend(self.nobody[other])
+                    joins.extend(self.nobody[other][:1])
                     for person in people:
-                        joins.extend(self.by_object_person[(other, person)])
+                        joins.extend(self.by_object_person[(other, person)][:1])
             self.by_object[obj].append(key)
             if not people:
                 self.nobody[obj].append(key)

@@ -360,9 +360,12 @@ class TalksView:
         """The facts of a region, grouped into items."""
         groups = self._buckets[bucket]
         key_sigs = self._key_sigs[bucket]
-        sigs = sorted((s for k in self._regions[bucket].members(root) for s in key_sigs.get(k, ())), key=repr)
+        sigs = [s for k in self._regions[bucket].members(root) for s in key_sigs.get(k, ())]
         if not sigs:
             return []
+        if len(sigs) == 1:  # most regions: one signature, one item
+            return [list(groups[sigs[0]].values())]
+        sigs.sort(key=repr)
         if not merge.partitions_within_regions(bucket):  # the region is the item
             return [[f for s in sigs for f in groups[s].values()]]
         reps = [min(groups[s].values(), key=lambda f: (f.article_id, f.claim_id)) for s in sigs]

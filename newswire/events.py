@@ -75,9 +75,13 @@ _SCALARS = frozenset({str, int, float, bool, type(None)})
 
 def _freeze(value: Any) -> Any:
     kind = type(value)
-    # scalars are checked inline (exact types, no call, no ABC machinery): they are most nodes
+    # scalars are checked inline (exact types, no call, no ABC machinery): they are most nodes;
+    # a plain loop, not a comprehension: this runs for every decoded event, and it is faster
     if kind is dict:
-        return MappingProxyType({k: v if type(v) in _SCALARS else _freeze(v) for k, v in value.items()})
+        out = {}
+        for k, v in value.items():
+            out[k] = v if type(v) in _SCALARS else _freeze(v)
+        return MappingProxyType(out)
     if kind is list or kind is tuple:
         return tuple([v if type(v) in _SCALARS else _freeze(v) for v in value])
     if kind in _SCALARS:

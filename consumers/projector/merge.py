@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 from typing import Any, TypeVar
 
 from consumers.projector.facts import DONE_STATUSES, OBJECT_KINDS, STATUS_RANK, Fact, Lexicon
@@ -22,6 +22,9 @@ from newswire.ids import stable_id
 
 Sig = tuple[Any, ...]
 T = TypeVar("T")
+#: Facts in canonical order: by (article, claim) — the first two fields of a fact.
+BY_CLAIM = itemgetter(0, 1)
+_BY_PLACE = attrgetter("start", "claim_id")
 
 
 @dataclass(frozen=True)
@@ -48,8 +51,6 @@ def core_match(bucket: str, a: Fact, b: Fact) -> bool:
             if bucket == "agreements" and a.participants and b.participants:
                 return bool(set(a.participants) & set(b.participants))
             return True
-        if not (a.participants or b.participants or a.object_key or b.object_key):
-            return a.kind == b.kind  # neither who nor what: the one vague proposal of its kind
         return bool(a.participants) and a.participants == b.participants and a.kind == b.kind
     if bucket.startswith("count:"):
         return True
@@ -78,8 +79,6 @@ def partition(bucket: str, reps: Sequence[Fact], support: Sequence[frozenset[str
     a vague mention never glues two different events together by chance of arrival.
     """
     n = len(reps)
-    if n == 1:
-        return [[0]]
     parent = list(range(n))
 
     def find(i: int) -> int:
@@ -251,7 +250,7 @@ def _sources(facts: Iterable[Fact], article_of: ArticleOf) -> tuple[list[dict[st
                 "title": ref.title if ref else None,
                 "url": ref.url if ref else None,
                 "time": ref.time if ref else None,
-                "evidence": [_evidence(f) for f in sorted(by_article[aid], key=lambda x: (x.start, x.claim_id))],
+                "evidence": [_evidence(f) for f in sorted(by_article[aid], key=_BY_PLACE)],
             }
         )
     return rows, len(order), outlets, times
@@ -271,39 +270,49 @@ def _valued_all(
     facts: Iterable[Fact], article_of: ArticleOf, getters: Mapping[str, Callable[[Fact], Any]], *, ordered: bool
 ) -> dict[str, list[dict[str, Any]]]:
     """:func:`_valued` for several attributes in one pass over the facts."""
-    per: dict[str, dict[Any, dict[str, Any]]] = {name: {} for name in getters}
-    said: dict[tuple[str, Any], set[tuple[str, str | None, str]]] = {}
-    for f in facts if ordered else sorted(facts, key=lambda x: (x.article_id, x.claim_id)):
-        ref = article_of(f.article_id)
-        outlet = ref.outlet if ref else None
-        entry = (f.article_id, outlet, f.asserted_by)
+    # attribute → value → (its row, who said it, from which outlets)
+    per: dict[str, dict[Any, tuple[dict[str, Any], set[tuple[str, str | None, str]], set[str | None]]]] = {}
+    for f in facts if ordered else sorted(facts, key=BY_CLAIM):
+        entry: tuple[str, str | None, str] | None = None
+        listed_outlet = False
         for name, value_of in getters.items():
             v = value_of(f)
             if v is None:
                 continue
-            rows = per[name]
-            row = rows.get(v)
-            if row is None:
-                row = rows[v] = {"value": v, "lower_bound": False, "said_by": [], "_outlets": set()}
-                said[(name, v)] = set()
-            row["lower_bound"] = row["lower_bound"] or f.lower_bound
-            seen = said[(name, v)]
-            if entry not in seen:
-                seen.add(entry)
+            if entry is None:
+                ref = article_of(f.article_id)
+                listed_outlet = ref is not None
+                entry = (f.article_id, ref.outlet if ref else None, f.asserted_by)
+            rows = per.get(name)
+            if rows is None:
+                rows = per[name] = {}
+            tally = rows.get(v)
+            if tally is None:
+                tally = rows[v] = ({"value": v, "lower_bound": False, "said_by": []}, set(), set())
+            row, said, outlets = tally
+            if f.lower_bound:
+                row["lower_bound"] = True
+            if entry not in said:
+                said.add(entry)
                 if len(row["said_by"]) < MAX_SAID_BY:
-                    row["said_by"].append({"article_id": f.article_id, "outlet": outlet, "asserted_by": f.asserted_by})
-            if ref:
-                row["_outlets"].add(outlet)
+                    row["said_by"].append({"article_id": entry[0], "outlet": entry[1], "asserted_by": entry[2]})
+            if listed_outlet:
+                outlets.add(entry[1])
     out: dict[str, list[dict[str, Any]]] = {}
-    for name, rows in per.items():
+    for name in getters:
         listed = []
-        for v, row in rows.items():
-            row["sources"] = len(row.pop("_outlets"))
-            row["said_by_total"] = len(said[(name, v)])
+        for row, said, outlets in per.get(name, {}).values():
+            row["sources"] = len(outlets)
+            row["said_by_total"] = len(said)
             listed.append(row)
-        listed.sort(key=lambda r: (-r["sources"], str(r["value"])))
+        if len(listed) > 1:
+            listed.sort(key=_most_said)
         out[name] = listed
     return out
+
+
+def _most_said(row: Mapping[str, Any]) -> tuple[int, str]:
+    return (-row["sources"], str(row["value"]))
 
 
 def _status(facts: Sequence[Fact], article_of: ArticleOf) -> tuple[str | None, list[dict[str, Any]]]:
@@ -318,6 +327,9 @@ def _status(facts: Sequence[Fact], article_of: ArticleOf) -> tuple[str | None, l
             first[f.status] = when
     if not first:
         return None, []
+    if len(first) == 1:  # most items: one status
+        ((only, (t, a)),) = first.items()
+        return only, [{"status": only, "first_seen": t or None, "article_id": a}]
     ordered = sorted(first.items(), key=lambda kv: (STATUS_RANK[kv[0]], kv[1][0], kv[0]))
     history: list[dict[str, Any]] = [{"status": s, "first_seen": t or None, "article_id": a} for s, (t, a) in ordered]
     top_rank = max(STATUS_RANK[s] for s in first)
@@ -354,8 +366,7 @@ _ITEM_VALUES_COUNT: Mapping[str, Callable[[Fact], Any]] = {**_ITEM_VALUES, "valu
 
 
 def _head_signature(facts: Iterable[Fact]) -> Sig:
-    sigs = {f.signature() for f in facts}
-    return next(iter(sigs)) if len(sigs) == 1 else min(sigs, key=repr)
+    return min({f.signature() for f in facts}, key=repr)
 
 
 def item_id(bucket: str, facts: Iterable[Fact]) -> str:
@@ -374,7 +385,7 @@ def build_item(
     figures_of: FiguresOf,
 ) -> dict[str, Any]:
     """One item of the view from the facts merged into it (all sorted, so the result is canonical)."""
-    facts = sorted(facts, key=lambda f: (f.article_id, f.claim_id))
+    facts = sorted(facts, key=BY_CLAIM)
     article_of = _remembered(article_of)
     head_sig = _head_signature(facts)
     head = next(f for f in facts if f.signature() == head_sig)  # the first by (article, claim)

@@ -79,21 +79,24 @@ class _ParticipantFamilies:
             return [known]
         found: set[tuple[str, ...]] = set()
         if len(people) >= 2:
-            found |= self.supersets.get(people, set())
-            if len(people) <= MAX_SUBSET_INDEX:
+            found.update(self.supersets.get(people, ()))
+            if 2 < len(people) <= MAX_SUBSET_INDEX:
                 found.update(s for s in _proper_subsets(people) if s in self.rep)
-            else:
+            elif len(people) > MAX_SUBSET_INDEX:
                 found.update(s for s in {p for m in people for p in self.large.get(m, ())} if set(s) <= set(people))
                 found.update(s for s in self.rep if 2 <= len(s) < len(people) and set(s) <= set(people))
-            for member in people:
-                found.update(s for s in self.large.get(member, ()) if set(people) < set(s))
+            if self.large:
+                for member in people:
+                    found.update(s for s in self.large.get(member, ()) if set(people) < set(s))
         self.rep[people] = key
         if len(people) > MAX_SUBSET_INDEX:
             for member in people:
                 self.large[member].add(people)
-        else:
+        elif len(people) > 2:  # a pair has no proper subset of two or more
             for sub in _proper_subsets(people):
                 self.supersets[sub].add(people)
+        if not found:
+            return []
         return [self.rep[s] for s in sorted(found)]
 
 

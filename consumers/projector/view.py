@@ -214,19 +214,24 @@ class TalksView:
             if f.claim_kind == "count":
                 self._sentence_counts[(aid, f.sentence_start)].pop(f.claim_id, None)
             self._touch(f)
+        entity_buckets = self._entity_buckets
         for f in new:
-            groups = self._buckets[f.bucket]
+            bucket = f.bucket
+            groups = self._buckets[bucket]
             sig = f.signature()
             group = groups.get(sig)
             if group is None:
                 group = groups[sig] = {}
-                self._key_sigs[f.bucket].setdefault(f.match_key(), set()).add(sig)
-                if f.bucket in self._regions:
-                    self._regions[f.bucket].add(f.match_key())
+                self._key_sigs[bucket].setdefault(f.match_key(), set()).add(sig)
+                regions = self._regions.get(bucket)
+                if regions is not None:
+                    regions.add(f.match_key())
             group[(f.article_id, f.claim_id)] = f
-            for e in (*f.participants, f.place, f.actor, f.speaker):
-                if e:
-                    self._entity_buckets[e].add(f.bucket)
+            for e in f.participants:
+                entity_buckets[e].add(bucket)
+            for named in (f.place, f.actor, f.speaker):
+                if named:
+                    entity_buckets[named].add(bucket)
             if f.claim_kind == "count":
                 self._sentence_counts[(aid, f.sentence_start)][f.claim_id] = f
             self._touch(f)
@@ -368,7 +373,7 @@ class TalksView:
         sigs.sort(key=repr)
         if not merge.partitions_within_regions(bucket):  # the region is the item
             return [[f for s in sigs for f in groups[s].values()]]
-        reps = [min(groups[s].values(), key=lambda f: (f.article_id, f.claim_id)) for s in sigs]
+        reps = [min(groups[s].values(), key=merge.BY_CLAIM) for s in sigs]
         support = [frozenset(aid for aid, _cid in groups[s]) for s in sigs]
         members = merge.partition(bucket, reps, support)
         return [[f for i in member for f in groups[sigs[i]].values()] for member in members]
@@ -434,7 +439,7 @@ class TalksView:
             if not bucket.startswith("negated:"):
                 continue
             for sig in sorted(groups, key=repr):
-                for f in sorted(groups[sig].values(), key=lambda x: (x.article_id, x.claim_id)):
+                for f in sorted(groups[sig].values(), key=merge.BY_CLAIM):
                     if set(f.object_key) & terms or f.kind == "agreement":
                         ref = self._article_ref(f.article_id)
                         denials.append(

@@ -8,7 +8,7 @@ versioned JSON Schema named in ``dataschema`` (see :mod:`newswire.schemas`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import MappingProxyType
@@ -100,9 +100,62 @@ def thaw(value: Any) -> Any:
     return value
 
 
+class _Snapshot(Mapping[str, Any]):
+    """The ``data`` of an event made here: its JSON, frozen into mappings when first read.
+
+    Most events made here are only serialized and sent (the projector makes one per item change),
+    so freezing them up front was wasted work; reading the JSON back gives exactly what the
+    wire carries, and nothing the caller still holds can change it."""
+
+    __slots__ = ("_json", "_value")
+
+    def __init__(self, data_json: bytes) -> None:
+        self._json = data_json
+        self._value: Mapping[str, Any] | None = None
+
+    def _frozen(self) -> Mapping[str, Any]:
+        if self._value is None:
+            self._value = _freeze(orjson.loads(self._json))
+        return self._value
+
+    def __getitem__(self, key: str) -> Any:
+        return self._frozen()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._frozen())
+
+    def __len__(self) -> int:
+        return len(self._frozen())
+
+    def __repr__(self) -> str:
+        return repr(dict(self._frozen()))
+
+
+class _Parsed(Mapping[str, Any]):
+    """Marks ``data`` parsed from a record: a fresh dict nobody else holds, frozen in place."""
+
+    __slots__ = ("raw",)
+
+    def __init__(self, raw: dict[str, Any]) -> None:
+        self.raw = raw
+
+    def __getitem__(self, key: str) -> Any:
+        return self.raw[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.raw)
+
+    def __len__(self) -> int:
+        return len(self.raw)
+
+
 @dataclass(frozen=True)
 class Envelope:
-    """One CloudEvent. ``data`` is deeply frozen so that an event cannot change after creation."""
+    """One CloudEvent. ``data`` is deeply frozen so that an event cannot change after creation.
+
+    An event made here is serialized at creation (``data_json``) and its ``data`` frozen from
+    that JSON when first read; an event decoded from a record is frozen at once (its consumer
+    reads it) and serialized again only if asked."""
 
     id: str
     type: str
@@ -122,17 +175,25 @@ class Envelope:
             raise EnvelopeError("unknown_type", f"unknown event type {self.type!r}")
         if not self.dataschema:
             object.__setattr__(self, "dataschema", dataschema_uri(self.type))
+        if type(self.data) is _Parsed:
+            object.__setattr__(self, "_data_json", None)
+            object.__setattr__(self, "data", _freeze(self.data.raw))
+            return
         try:
             data_json = orjson.dumps(self.data)
         except TypeError:  # built from frozen parts of another event: thaw them first
             data_json = orjson.dumps(thaw(self.data))
         object.__setattr__(self, "_data_json", data_json)
-        object.__setattr__(self, "data", _freeze(self.data))
+        object.__setattr__(self, "data", _Snapshot(data_json))
 
     @property
     def data_json(self) -> bytes:
-        """``data`` as JSON bytes, computed once when the event was created."""
-        return self._data_json  # type: ignore[attr-defined, no-any-return]
+        """``data`` as JSON bytes (made once: at creation, or when first asked of a decoded event)."""
+        known: bytes | None = self._data_json  # type: ignore[attr-defined]
+        if known is None:
+            known = orjson.dumps(thaw(self.data))
+            object.__setattr__(self, "_data_json", known)
+        return known
 
     def attributes(self) -> dict[str, Any]:
         """The CloudEvents context attributes (everything but ``data``), in wire order."""
@@ -215,7 +276,7 @@ def envelope_from_dict(raw: Mapping[str, Any]) -> Envelope:
         source=raw["source"],
         subject=raw["subject"],
         time=raw["time"],
-        data=raw["data"],
+        data=_Parsed(raw["data"]),
         dataschema=raw["dataschema"],
         causationid=raw.get("causationid"),
         extractor=raw.get("extractor"),

@@ -51,6 +51,8 @@ def core_match(bucket: str, a: Fact, b: Fact) -> bool:
             if bucket == "agreements" and a.participants and b.participants:
                 return bool(set(a.participants) & set(b.participants))
             return True
+        if not (a.participants or b.participants or a.object_key or b.object_key):
+            return a.kind == b.kind  # neither who nor what: the one vague proposal of its kind
         return bool(a.participants) and a.participants == b.participants and a.kind == b.kind
     if bucket.startswith("count:"):
         return True
@@ -79,6 +81,8 @@ def partition(bucket: str, reps: Sequence[Fact], support: Sequence[frozenset[str
     a vague mention never glues two different events together by chance of arrival.
     """
     n = len(reps)
+    if n == 1:
+        return [[0]]
     parent = list(range(n))
 
     def find(i: int) -> int:
@@ -366,7 +370,8 @@ _ITEM_VALUES_COUNT: Mapping[str, Callable[[Fact], Any]] = {**_ITEM_VALUES, "valu
 
 
 def _head_signature(facts: Iterable[Fact]) -> Sig:
-    return min({f.signature() for f in facts}, key=repr)
+    sigs = {f.signature() for f in facts}
+    return next(iter(sigs)) if len(sigs) == 1 else min(sigs, key=repr)
 
 
 def item_id(bucket: str, facts: Iterable[Fact]) -> str:

@@ -451,7 +451,6 @@ class ProjectorLoop:
         with self.hub.lock:
             changes = self.hub.view.refresh()
             version = self.hub.view.applied
-        self._refresh_pacer.ran(started, time.monotonic())
         when = self._newest or events.format_time(datetime.now(UTC))
         for change in changes:
             publisher.publish(
@@ -465,6 +464,9 @@ class ProjectorLoop:
             raise
         if changes:
             self.stage.events_out.labels(stage=STAGE, topic=STATE).inc(len(changes))
+        # publishing the changes is part of the cost the pacer spreads out (it can outweigh the
+        # refresh: each change is a record, and a faster refresh alone would only publish more)
+        self._refresh_pacer.ran(started, time.monotonic())
         for key, offset in self._pending_offsets.items():
             self.offsets[key] = max(self.offsets.get(key, 0), offset)
         self._pending_offsets = {}

@@ -31,7 +31,7 @@ import orjson
 
 from bench.common import peak_rss_mb, report
 from consumers.projector import service
-from consumers.projector.pacing import Pacer, tune_gc
+from consumers.projector.pacing import Pacer, settle_heap, tune_gc
 from consumers.projector.runtime import CATCH_UP_BATCH, REFRESH_SHARE
 from consumers.projector.synthetic import claim_stream
 from consumers.projector.view import TalksView
@@ -60,6 +60,7 @@ def apply_rate(payloads: list[bytes]) -> tuple[float, float, int]:
         if pacer.due(started):
             view.refresh()
             pacer.ran(started, time.monotonic())
+            settle_heap()  # as the projector loop does after a paced refresh
             refreshes += 1
     view.refresh()  # caught up
     ours = len(payloads) / (time.perf_counter() - t0)

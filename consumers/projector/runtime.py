@@ -32,7 +32,7 @@ from kafka import KafkaConsumer, TopicPartition
 from prometheus_client import CollectorRegistry, Gauge, Histogram
 
 from consumers.projector.health import Health
-from consumers.projector.pacing import Pacer
+from consumers.projector.pacing import Pacer, settle_heap
 from consumers.projector.store import CheckpointStore, Offsets
 from consumers.projector.view import ACCEPTED_TYPES, SECTIONS, Change, TalksView
 from newswire import __version__, events, ids, logs
@@ -437,8 +437,11 @@ class ProjectorLoop:
             self._pending_offsets[key] = max(self._pending_offsets.get(key, 0), r.offset + 1)
         self._pending = True
         changes: list[Change] = []
-        if caught_up or self._refresh_pacer.due(time.monotonic()):
+        if caught_up:
             changes = self.publish_view(publisher)
+        elif self._refresh_pacer.due(time.monotonic()):
+            changes = self.publish_view(publisher)
+            settle_heap()  # the view grew a lot since the last paced refresh: see the function
         elapsed = time.perf_counter() - started
         self.stage.batch_seconds.labels(stage=STAGE).observe(elapsed)
         self.stage.latency.labels(stage=STAGE).observe(elapsed / max(len(records), 1))
@@ -490,6 +493,8 @@ class ProjectorLoop:
             offsets = dict(self.offsets)
         now = self.clock()
         size = self.store.save(snapshot, offsets, now)
+        del snapshot
+        settle_heap()  # what the view gained since the last checkpoint is long-lived
         self._last_checkpoint = now
         self._unsaved = False
         self.stage.last_commit.labels(stage=STAGE).set(now)

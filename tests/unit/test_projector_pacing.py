@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import gc
+import weakref
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from consumers.projector.pacing import Pacer
+from consumers.projector.pacing import Pacer, settle_heap
 
 
 def test_first_run_is_due_at_once_then_waits_in_proportion_to_its_cost() -> None:
@@ -43,3 +46,20 @@ def test_paced_work_never_exceeds_its_share(share: float, costs: list[float]) ->
         busy += cost
     # every run but the last was followed by its wait: busy ≤ share of the time, plus the last run
     assert busy - costs[-1] <= share * (now - costs[-1]) + 1e-6
+
+
+def test_settled_objects_are_still_freed_when_dropped() -> None:
+    """``settle_heap`` hides survivors from the collector; reference counting still frees them."""
+
+    class Node:
+        pass
+
+    node = Node()
+    gone = weakref.ref(node)
+    try:
+        settle_heap()
+        assert gc.get_freeze_count() > 0
+        del node
+        assert gone() is None
+    finally:
+        gc.unfreeze()

@@ -193,39 +193,32 @@ def facts_from_claims(article_id: str, claims: Sequence[Mapping[str, Any]], lex:
     return out
 
 
-class _Said(NamedTuple):
-    """What every fact of a claim shares: who asserted it and where it was said."""
-
-    claim_id: str
-    claim_kind: str
-    asserted_by: str
-    asserted_entity: str | None
-    confidence: float
-    sentence: str
-    start: int
-    end: int
-    sentence_start: int
+#: Who asserted a claim and where it was said (the last fields of every fact made from it).
+_Said = tuple[str, str | None, float, str, int, int, int]
 
 
-def _said(claim: Mapping[str, Any]) -> _Said:
+def _said(claim: Mapping[str, Any]) -> tuple[str, str, _Said]:
+    """A claim's id, its kind, and who said it where."""
     ev = claim.get("evidence") or {}
     by = claim.get("asserted_by") or {}
-    return _Said(
+    return (
         str(claim.get("id", "")),
         str(claim.get("kind", "")),
-        str(by.get("text") or by.get("kind") or "outlet"),
-        _norm_entity(by.get("entity")),
-        float(claim.get("confidence", 0.0)),
-        str(ev.get("sentence", "")),
-        int(ev.get("start", 0)),
-        int(ev.get("end", 0)),
-        int(ev.get("sentence_start", 0)),
+        (
+            str(by.get("text") or by.get("kind") or "outlet"),
+            _norm_entity(by.get("entity")),
+            float(claim.get("confidence", 0.0)),
+            str(ev.get("sentence", "")),
+            int(ev.get("start", 0)),
+            int(ev.get("end", 0)),
+            int(ev.get("sentence_start", 0)),
+        ),
     )
 
 
 def _make(
     article_id: str,
-    said: _Said,
+    claim: Mapping[str, Any],
     *,
     bucket: str,
     kind: str,
@@ -243,14 +236,17 @@ def _make(
     text: str | None = None,
     speaker: str | None = None,
     negated: bool = False,
-    claim_id: str | None = None,
-    claim_kind: str | None = None,
+    implied: bool = False,
 ) -> Fact:
-    """A fact: what the claim says (the keywords) and who said it where (``said``)."""
+    """A fact: what the claim says (the keywords) and who said it where (read from ``claim``).
+    ``implied``: a fact the claim implies (an event read from a count), with an id of its own."""
+    claim_id, claim_kind, said = _said(claim)
+    if implied:
+        claim_id, claim_kind = claim_id + "#implied", "event"
     return Fact(
         article_id,
-        said.claim_id if claim_id is None else claim_id,
-        said.claim_kind if claim_kind is None else claim_kind,
+        claim_id,
+        claim_kind,
         bucket,
         kind,
         status,
@@ -267,13 +263,7 @@ def _make(
         text,
         speaker,
         negated,
-        said.asserted_by,
-        said.asserted_entity,
-        said.confidence,
-        said.sentence,
-        said.start,
-        said.end,
-        said.sentence_start,
+        *said,
     )
 
 
@@ -301,7 +291,7 @@ def _fact(article_id: str, claim: Mapping[str, Any], lex: Lexicon) -> Fact | Non
         timed = _is_map(time)
         return _make(
             article_id,
-            _said(claim),
+            claim,
             bucket=bucket,
             kind=ekind,
             status=status,
@@ -324,7 +314,7 @@ def _fact(article_id: str, claim: Mapping[str, Any], lex: Lexicon) -> Fact | Non
         place = _norm_entity(c.get("place"))
         return _make(
             article_id,
-            _said(claim),
+            claim,
             kind=str(c.get("category", "")),
             bucket=f"count:{c.get('category', '')}",
             value=value,
@@ -343,7 +333,7 @@ def _fact(article_id: str, claim: Mapping[str, Any], lex: Lexicon) -> Fact | Non
             return None
         return _make(
             article_id,
-            _said(claim),
+            claim,
             kind="quote",
             bucket=f"party:{who}",
             speaker=who,
@@ -375,12 +365,10 @@ def _implied(article_id: str, claim: Mapping[str, Any], lex: Lexicon) -> Fact | 
         return None
     term = sorted(lex.ceasefire_terms)[0] if lex.ceasefire_terms else "ceasefire"
     text = f"{value:g}-{unit} {term}"
-    said = _said(claim)
     return _make(
         article_id,
-        said,
-        claim_id=said.claim_id + "#implied",
-        claim_kind="event",
+        claim,
+        implied=True,
         kind="proposal",
         bucket="proposals",
         status="proposed",

@@ -377,7 +377,12 @@ def _head_signature(facts: Iterable[Fact]) -> Sig:
 def item_id(bucket: str, facts: Iterable[Fact]) -> str:
     """An item's id: from its bucket and the first of its signatures, so the same facts always
     make the same id whatever the order they came in."""
-    return stable_id("item", bucket, repr(_head_signature(facts)))
+    return id_of_head(bucket, _head_signature(facts))
+
+
+def id_of_head(bucket: str, head: Sig) -> str:
+    """The id of the item whose first signature (by ``repr``) is ``head``."""
+    return stable_id("item", bucket, repr(head))
 
 
 def build_item(
@@ -403,7 +408,7 @@ def build_item(
     ranked_sets = sorted(sets.items(), key=lambda kv: (-len(kv[1]), len(kv[0]), kv[0]))
     participants = list(ranked_sets[0][0]) if ranked_sets else []
     item: dict[str, Any] = {
-        "id": stable_id("item", bucket, repr(head_sig)),
+        "id": id_of_head(bucket, head_sig),
         "bucket": bucket,
         "kind": head.kind,
         "section": section_of(head, status, lex),

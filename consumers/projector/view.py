@@ -25,6 +25,7 @@ import orjson
 
 from consumers.projector import merge
 from consumers.projector.facts import Fact, Lexicon, facts_from_claims, lexicon, titles_from_mentions
+from consumers.projector.merge import Sig
 from consumers.projector.regions import MatchKey, RegionIndex
 from consumers.projector.stories import StoryIndex
 from newswire import events
@@ -125,6 +126,12 @@ class TalksView:
         self._stories_dirty = False
         self._items: dict[str, dict[str, Any]] = {}
         self._bucket_items: dict[str, set[str]] = {}
+        # what lets a refresh skip work whose inputs did not change (see _reusable)
+        self._touched: set[tuple[str, Sig]] = set()  # (bucket, signature) since the last refresh
+        self._reuse_until: set[tuple[str, Sig]] = set()  # the above, as of the refresh under way
+        self._built_from: dict[str, tuple[str, tuple[Sig, ...]]] = {}  # item id → bucket, signatures
+        self._sig_facts: dict[tuple[str, Sig], tuple[Fact, frozenset[str]]] = {}  # first fact, articles
+        self._about_ceasefire: set[str] = set()  # agreements and proposals whose object is one
 
     # ------------------------------------------------------------------------------- applying
     def apply(self, env: Envelope) -> TalksView:
@@ -247,10 +254,14 @@ class TalksView:
 
     def _touch(self, f: Fact) -> None:
         """The item(s) built from ``f``'s region must be rebuilt at the next refresh."""
-        if f.bucket.startswith("negated:") or f.bucket in ("agreements", "proposals"):
+        bucket = f.bucket
+        if bucket.startswith("negated:") or bucket in ("agreements", "proposals"):
             self._ceasefire_dirty = True
-        if not f.bucket.startswith("negated:"):
-            self._dirty.add((f.bucket, f.match_key()))
+        if not bucket.startswith("negated:"):
+            self._dirty.add((bucket, f.match_key()))
+            touched = (bucket, f.signature())
+            self._touched.add(touched)
+            self._sig_facts.pop(touched, None)
 
     def _rename(self, old: Iterable[EntityRec], new: Iterable[EntityRec]) -> None:
         touched: set[str] = set()
@@ -289,6 +300,8 @@ class TalksView:
         """Rebuild the items of the regions touched since the last refresh; the changes, sorted."""
         changes: list[Change] = []
         dirty, self._dirty = self._dirty, set()
+        self._reuse_until = self._touched  # items built before: reusable unless one of these
+        self._touched = set()
         whole, self._dirty_buckets = self._dirty_buckets | self._stale, set()
         for bucket in sorted(b for b in self._stale if not b.startswith("negated:")):
             keys = self._key_sigs.get(bucket, {})
@@ -306,8 +319,8 @@ class TalksView:
                 roots[bucket] = set(self._region_index(bucket).roots())
         for bucket in sorted(roots):
             regions = self._regions[bucket]
-            if bucket in whole:  # regions were recomputed: swap the bucket's items as a whole
-                built = {root: self._build_region(bucket, root) for root in sorted(roots[bucket])}
+            if bucket in whole:  # regions were recomputed or names changed: everything is rebuilt
+                built = {root: self._build_region(bucket, root, reuse=False) for root in sorted(roots[bucket])}
                 changes.extend(self._swap(bucket, self._bucket_items.get(bucket, set()), _merged(built.values())))
                 for root, items in built.items():
                     regions.set_items(root, items)
@@ -325,7 +338,7 @@ class TalksView:
         if self._ceasefire_dirty or (self.applied and CEASEFIRE_ID not in self._items):
             self._ceasefire_dirty = False
             changes.extend(
-                self._swap("ceasefire", {CEASEFIRE_ID} & set(self._items), {CEASEFIRE_ID: self._ceasefire()})
+                self._swap("ceasefire", {CEASEFIRE_ID} & self._items.keys(), {CEASEFIRE_ID: self._ceasefire()})
             )
         return changes
 
@@ -341,42 +354,79 @@ class TalksView:
         listed = self._bucket_items.setdefault(bucket, set())
         for item_id in sorted(old_ids - set(new_items)):
             gone = self._items.pop(item_id, None)
+            self._built_from.pop(item_id, None)
+            self._about_ceasefire.discard(item_id)
             listed.discard(item_id)
             out.append(Change(item_id, gone["section"] if gone else "", "removed", None))
         for item_id in sorted(new_items):
             item = new_items[item_id]
             listed.add(item_id)
             before = self._items.get(item_id)
-            if before == item:
+            if before is item or before == item:
                 continue
             self._items[item_id] = item
+            if bucket in ("agreements", "proposals"):
+                if self._names_ceasefire(item):
+                    self._about_ceasefire.add(item_id)
+                else:
+                    self._about_ceasefire.discard(item_id)
             out.append(Change(item_id, item["section"], "created" if before is None else "updated", item))
         return out
 
-    def _build_region(self, bucket: str, root: MatchKey) -> dict[str, dict[str, Any]]:
+    def _build_region(self, bucket: str, root: MatchKey, reuse: bool = True) -> dict[str, dict[str, Any]]:
         """The items of one region of a bucket (a function of the facts in it)."""
         out: dict[str, dict[str, Any]] = {}
-        for facts in self._region_groups(bucket, root):
-            item = self._build_item(bucket, facts)
+        groups = self._buckets[bucket]
+        for sigs in self._region_sig_groups(bucket, root):
+            item = self._reusable(bucket, sigs) if reuse else None
+            if item is None:
+                item = self._build_item(bucket, [f for s in sigs for f in groups[s].values()])
+                self._built_from[item["id"]] = (bucket, tuple(sigs))
             out[item["id"]] = item
         return out
+
+    def _reusable(self, bucket: str, sigs: list[Sig]) -> dict[str, Any] | None:
+        """The item last built from exactly these signatures, if none of them was touched since.
+
+        An item is a function of its facts, the names of its entities and the articles behind
+        it: a fact added or removed, or its article replaced, touches its signature; a name that
+        changes rebuilds its buckets whole (``reuse=False``). So a region touched in one place
+        rebuilds that item only, not its untouched neighbours (a count category's every place).
+        """
+        touched = self._reuse_until
+        if any((bucket, s) in touched for s in sigs):
+            return None
+        item_id = merge.id_of_head(bucket, sigs[0])  # sigs are in repr order: the first is the head
+        if self._built_from.get(item_id) != (bucket, tuple(sigs)):
+            return None
+        return self._items.get(item_id)
 
     def _region_groups(self, bucket: str, root: MatchKey) -> list[list[Fact]]:
         """The facts of a region, grouped into items."""
         groups = self._buckets[bucket]
+        return [[f for s in sigs for f in groups[s].values()] for sigs in self._region_sig_groups(bucket, root)]
+
+    def _region_sig_groups(self, bucket: str, root: MatchKey) -> list[list[Sig]]:
+        """The signatures of a region, grouped into items (each group in ``repr`` order)."""
         key_sigs = self._key_sigs[bucket]
         sigs = [s for k in self._regions[bucket].members(root) for s in key_sigs.get(k, ())]
-        if not sigs:
-            return []
-        if len(sigs) == 1:  # most regions: one signature, one item
-            return [list(groups[sigs[0]].values())]
+        if len(sigs) <= 1:  # most regions: one signature, one item
+            return [sigs] if sigs else []
         sigs.sort(key=repr)
         if not merge.partitions_within_regions(bucket):  # the region is the item
-            return [[f for s in sigs for f in groups[s].values()]]
-        reps = [min(groups[s].values(), key=merge.BY_CLAIM) for s in sigs]
-        support = [frozenset(aid for aid, _cid in groups[s]) for s in sigs]
-        members = merge.partition(bucket, reps, support)
-        return [[f for i in member for f in groups[sigs[i]].values()] for member in members]
+            return [sigs]
+        summaries = [self._sig_summary(bucket, s) for s in sigs]
+        members = merge.partition(bucket, [rep for rep, _ in summaries], [arts for _, arts in summaries])
+        return [[sigs[i] for i in member] for member in members]
+
+    def _sig_summary(self, bucket: str, sig: Sig) -> tuple[Fact, frozenset[str]]:
+        """A signature's first fact and its articles (what the partition reads), kept until touched."""
+        summary = self._sig_facts.get((bucket, sig))
+        if summary is None:
+            group = self._buckets[bucket][sig]
+            summary = (min(group.values(), key=merge.BY_CLAIM), frozenset(aid for aid, _cid in group))
+            self._sig_facts[(bucket, sig)] = summary
+        return summary
 
     def _build_item(self, bucket: str, facts: Sequence[Fact]) -> dict[str, Any]:
         return merge.build_item(
@@ -424,16 +474,11 @@ class TalksView:
         """Agreed only when an agreement about a ceasefire is reported as agreed or held."""
         terms = self.lex.ceasefire_terms
         agreed, proposed = [], []
-        for bucket in ("agreements", "proposals"):
-            for item_id in sorted(self._bucket_items.get(bucket, set())):
-                item = self._items[item_id]
-                words = {w for v in item.get("object_variants", []) for w in str(v).lower().replace("-", " ").split()}
-                if not words & terms:
-                    continue
-                if item["section"] == "agreements":
-                    agreed.append(item_id)
-                else:
-                    proposed.append(item_id)
+        for item_id in sorted(self._about_ceasefire):
+            if self._items[item_id]["section"] == "agreements":
+                agreed.append(item_id)
+            else:
+                proposed.append(item_id)
         denials = []
         for bucket, groups in sorted(self._buckets.items()):
             if not bucket.startswith("negated:"):
@@ -463,6 +508,11 @@ class TalksView:
             "sources": len({d["outlet"] for d in denials if d["outlet"]}),
             "conflicts": [],
         }
+
+    def _names_ceasefire(self, item: Mapping[str, Any]) -> bool:
+        """Whether an agreement's or proposal's object (any variant) is a ceasefire."""
+        words = {w for v in item.get("object_variants", []) for w in str(v).lower().replace("-", " ").split()}
+        return bool(words & self.lex.ceasefire_terms)
 
     def item(self, item_id: str) -> dict[str, Any] | None:
         return self._items.get(item_id)

@@ -45,3 +45,18 @@ def test_restart_from_checkpoint_equals_rebuild(order: list[int], cut: int, refr
         restored.apply(EVENTS[i])
     restored.refresh()
     assert restored.canonical_hash() == EXPECTED
+
+
+@settings(max_examples=40, deadline=None)
+@given(deliveries(), st.sets(st.integers(0, 40), max_size=8))
+def test_refreshes_along_the_way_do_not_change_the_view(order: list[int], refresh_at: set[int]) -> None:
+    """A refresh rebuilds only what was touched since the last one and keeps the rest: with
+    refreshes anywhere in any delivery order (articles after their claims, names that change),
+    the view is the one built at once."""
+    view = TalksView()
+    for n, i in enumerate(order):
+        view.apply(EVENTS[i])
+        if n in refresh_at:
+            view.refresh()
+    view.refresh()
+    assert view.canonical_hash() == EXPECTED

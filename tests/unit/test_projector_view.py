@@ -77,7 +77,9 @@ def _event_claim(cid: str, kind: str, participants: list[str], status: str, **ex
     }
 
 
-def _count_claim(cid: str, category: str, value: int, said_by: str = "outlet") -> dict[str, Any]:
+def _count_claim(
+    cid: str, category: str, value: int, said_by: str = "outlet", place: str | None = None
+) -> dict[str, Any]:
     sentence = f"{value} {category}."
     return {
         "id": cid,
@@ -85,7 +87,7 @@ def _count_claim(cid: str, category: str, value: int, said_by: str = "outlet") -
         "asserted_by": {"kind": "source" if said_by != "outlet" else "outlet", "text": said_by},
         "confidence": 0.8,
         "evidence": {"start": 0, "end": 1, "sentence_start": 0, "sentence_end": len(sentence), "sentence": sentence},
-        "count": {"category": category, "value": value, "lower_bound": False},
+        "count": {"category": category, "value": value, "lower_bound": False, "place": place},
     }
 
 
@@ -159,3 +161,56 @@ def test_refresh_reports_changes_once() -> None:
     assert view.refresh() == []
     ids = {c.item_id for c in first}
     assert len(ids) == len(first)
+
+
+def test_a_refresh_rebuilds_the_touched_item_not_its_neighbours() -> None:
+    """The counts of a category are one region (a count that names no place may join any): a new
+    count at one place rebuilds that place's item, and the others are kept as they were."""
+    arts = list(seed_articles().values())
+    view = build(
+        [
+            *arts[:3],
+            _claims_event(arts[0], [_count_claim("k1", "killed", 1, place="kyiv")]),
+            _claims_event(arts[1], [_count_claim("k2", "killed", 3, place="odesa")]),
+        ]
+    )
+    before = {i["place"]: i for i in view.state()["sections"]["violence"] if i["kind"] == "killed"}
+    assert set(before) == {"kyiv", "odesa"}
+    view.apply(_claims_event(arts[2], [_count_claim("k3", "killed", 2, place="kyiv")]))
+    changes = view.refresh()
+    assert [(c.change, c.item_id) for c in changes if c.section == "violence"] == [("updated", before["kyiv"]["id"])]
+    assert view.item(before["odesa"]["id"]) is before["odesa"]
+    assert view.item(before["kyiv"]["id"])["sources"] == 2
+
+
+def _entities_event(article: Envelope, names: dict[str, str]) -> Envelope:
+    data = {
+        "article_id": article.data["article_id"],
+        "revision": article.data["revision"],
+        "extractor": "test@1",
+        "outcome": {"status": "ok", "reason": None},
+        "entities": [
+            {"id": eid, "name": name, "type": "PERSON", "mentions": [], "count": 1, "salience": 0.5}
+            for eid, name in names.items()
+        ],
+    }
+    return synthetic.derived(article, events.ENTITIES_EXTRACTED, data, "test@1")
+
+
+def test_a_name_that_changes_after_a_refresh_reaches_items_not_touched_since() -> None:
+    """Most articles now call an entity otherwise: every item naming it shows the new name, also
+    the ones whose facts did not change (they are rebuilt, not kept)."""
+    arts = list(seed_articles().values())
+    view = build(
+        [
+            *arts[:3],
+            _entities_event(arts[0], {"x-one": "Xavier One"}),
+            _claims_event(arts[0], [_event_claim("a", "call", ["x-one", "x-two"], "planned")]),
+        ]
+    )
+    (call,) = [i for i in view.state()["sections"]["upcoming"] if i["kind"] == "call"]
+    assert [p["name"] for p in call["participants"]] == ["Xavier One", "X Two"]
+    view.apply(_entities_event(arts[1], {"x-one": "X. One"}))
+    view.apply(_entities_event(arts[2], {"x-one": "X. One"}))
+    view.refresh()
+    assert [p["name"] for p in view.item(call["id"])["participants"]] == ["X. One", "X Two"]

@@ -45,13 +45,18 @@ class StoryIndex:
         self._text_mh: dict[str, MinHash] = {}
         self._ent_mh: dict[str, MinHash] = {}
         self._parent: dict[str, str] = {}
+        self._members: dict[str, list[str]] = {}  # root → the articles of its story
+        self._changed: set[str] = set()  # articles whose story gained members since take_changed()
         self._text_same: dict[tuple[int, ...], str] = {}  # signature → the first key that had it
         self._ent_same: dict[tuple[int, ...], str] = {}
         self.links = 0
 
     # union-find over article ids -------------------------------------------------------------
     def _find(self, a: str) -> str:
-        self._parent.setdefault(a, a)
+        if a not in self._parent:
+            self._parent[a] = a
+            self._members[a] = [a]
+            self._changed.add(a)
         root = a
         while self._parent[root] != root:
             root = self._parent[root]
@@ -64,6 +69,8 @@ class StoryIndex:
         if ra != rb:
             lo, hi = sorted((ra, rb))
             self._parent[hi] = lo
+            self._members[lo].extend(self._members.pop(hi))
+            self._changed.add(lo)
             self.links += 1
 
     @staticmethod
@@ -146,3 +153,12 @@ class StoryIndex:
 
     def story_of(self, article_id: str) -> str:
         return self._find(article_id)
+
+    def members(self, article_id: str) -> list[str]:
+        """The articles of ``article_id``'s story, sorted."""
+        return sorted(self._members[self._find(article_id)])
+
+    def take_changed(self) -> set[str]:
+        """Articles whose story gained members since the last call (one per story is enough)."""
+        changed, self._changed = self._changed, set()
+        return changed

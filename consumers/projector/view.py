@@ -123,7 +123,9 @@ class TalksView:
         self._dirty_buckets: set[str] = set()  # every region of these is rebuilt
         self._stale: set[str] = set()  # a key went away: regions are recomputed, then rebuilt
         self._ceasefire_dirty = False
-        self._stories_dirty = False
+        self._story_dirty: set[str] = set()  # articles whose story item must be rebuilt
+        self._story_item_of: dict[str, str] = {}  # article → the story item that lists it
+        self._entity_articles: dict[str, set[str]] = defaultdict(set)  # entity → articles naming it
         self._items: dict[str, dict[str, Any]] = {}
         self._bucket_items: dict[str, set[str]] = {}
         # what lets a refresh skip work whose inputs did not change (see _reusable)
@@ -165,11 +167,11 @@ class TalksView:
             body=str(d["body"]),
         )
         self._stories.add_text(aid, rec.revision, rec.body)
-        self._stories_dirty = True
         old = self.articles.get(aid)
         if old is not None and (old.time, old.event_id) >= (rec.time, rec.event_id):
             return
         self.articles[aid] = rec
+        self._story_dirty.add(aid)
         for f in (*self.claims.get(aid, ((), ()))[1], *self._titles.get(aid, ())):
             self._touch(f)
         self._refresh_titles(aid)
@@ -180,12 +182,11 @@ class TalksView:
         rank: Rank = (env.time, str(d.get("extractor", "")), env.id)
         recs = tuple(_entity_rec(e) for e in d.get("entities") or ())
         self._stories.add_entities(aid, env.id, (e.id for e in recs if e.type in STORY_ENTITY_TYPES))
-        self._stories_dirty = True
         old = self.entities.get(aid)
         if old is not None and old[0] >= rank:
             return
         self.entities[aid] = (rank, recs)
-        self._rename(old[1] if old else (), recs)
+        self._index_entities(aid, old[1] if old else (), recs)
         self._refresh_titles(aid)
 
     def _apply_claims(self, env: Envelope) -> None:
@@ -263,6 +264,16 @@ class TalksView:
             self._touched.add(touched)
             self._sig_facts.pop(touched, None)
 
+    def _index_entities(self, aid: str, old: Sequence[EntityRec], new: Sequence[EntityRec]) -> None:
+        """An article's entities replaced: its story, the names, who names what."""
+        self._story_dirty.add(aid)
+        for e in old:
+            self._entity_articles[e.id].discard(aid)
+        for e in new:
+            if e.type in STORY_ENTITY_TYPES:
+                self._entity_articles[e.id].add(aid)
+        self._rename(old, new)
+
     def _rename(self, old: Iterable[EntityRec], new: Iterable[EntityRec]) -> None:
         touched: set[str] = set()
         before: dict[str, str] = {}
@@ -279,6 +290,7 @@ class TalksView:
         for eid in touched:
             if self.name_of(eid) != before[eid]:
                 self._dirty_buckets |= self._entity_buckets.get(eid, set())
+                self._story_dirty |= self._entity_articles.get(eid, set())
 
     # ------------------------------------------------------------------------------- reading
     def name_of(self, entity_id: str) -> str:
@@ -329,10 +341,7 @@ class TalksView:
                 items = self._build_region(bucket, root)
                 changes.extend(self._swap(bucket, regions.items(root), items))
                 regions.set_items(root, items)
-        if self._stories_dirty:
-            self._stories_dirty = False
-            new_items = self._build_stories()
-            changes.extend(self._swap("stories", self._bucket_items.get("stories", set()), new_items))
+        changes.extend(self._refresh_stories())
         # the status exists as soon as anything was applied (not "once a bucket was touched": a
         # revision can empty the only bucket, and the view must not depend on that history)
         if self._ceasefire_dirty or (self.applied and CEASEFIRE_ID not in self._items):
@@ -433,42 +442,55 @@ class TalksView:
             bucket, facts, lex=self.lex, name_of=self.name_of, article_of=self._article_ref, figures_of=self._figures
         )
 
-    def _build_stories(self) -> dict[str, dict[str, Any]]:
-        out: dict[str, dict[str, Any]] = {}
-        for members in self._stories.clusters():
-            arts = [self.articles[a] for a in members if a in self.articles]
-            if not arts:
-                continue
-            arts.sort(key=lambda r: (r.time, r.article_id))
-            ent_count: Counter[str] = Counter()
-            for a in members:
-                ents = self.entities.get(a)
-                if ents:
-                    ent_count.update({e.id for e in ents[1] if e.type in STORY_ENTITY_TYPES})
-            top = sorted(ent_count.items(), key=lambda kv: (-kv[1], kv[0]))[:8]
-            item_id = stable_id("story", members[0])
-            outlets = sorted({a.outlet for a in arts})
-            out[item_id] = {
-                "id": item_id,
-                "section": "stories",
-                "kind": "story",
-                "label": arts[0].title,
-                "size": len(members),
-                "sources": len(outlets),
-                "outlets": outlets,
-                "first_seen": arts[0].time,
-                "last_seen": max(a.time for a in arts),
-                "entities": [{"id": e, "name": self.name_of(e), "articles": n} for e, n in top],
-                "articles": merge.bounded(
-                    [
-                        {"article_id": a.article_id, "outlet": a.outlet, "title": a.title, "url": a.url, "time": a.time}
-                        for a in arts
-                    ],
-                    merge.MAX_LISTED_ARTICLES,
-                ),
-                "conflicts": [],
-            }
-        return out
+    def _refresh_stories(self) -> list[Change]:
+        """Rebuild the stories that gained articles or whose articles, entities or names changed."""
+        dirty = self._story_dirty | self._stories.take_changed()
+        self._story_dirty = set()
+        stories = {tuple(self._stories.members(a)) for a in dirty}
+        old_ids = {self._story_item_of[a] for members in stories for a in members if a in self._story_item_of}
+        new_items: dict[str, dict[str, Any]] = {}
+        for members in sorted(stories):
+            item = self._build_story(members)
+            if item is not None:
+                new_items[item["id"]] = item
+                for a in members:
+                    self._story_item_of[a] = item["id"]
+        return self._swap("stories", old_ids, new_items)
+
+    def _build_story(self, members: Sequence[str]) -> dict[str, Any] | None:
+        """The item of one story (its articles sorted by id), or None before any article arrived."""
+        arts = [self.articles[a] for a in members if a in self.articles]
+        if not arts:
+            return None
+        arts.sort(key=lambda r: (r.time, r.article_id))
+        ent_count: Counter[str] = Counter()
+        for a in members:
+            ents = self.entities.get(a)
+            if ents:
+                ent_count.update({e.id for e in ents[1] if e.type in STORY_ENTITY_TYPES})
+        top = sorted(ent_count.items(), key=lambda kv: (-kv[1], kv[0]))[:8]
+        item_id = stable_id("story", members[0])
+        outlets = sorted({a.outlet for a in arts})
+        return {
+            "id": item_id,
+            "section": "stories",
+            "kind": "story",
+            "label": arts[0].title,
+            "size": len(members),
+            "sources": len(outlets),
+            "outlets": outlets,
+            "first_seen": arts[0].time,
+            "last_seen": max(a.time for a in arts),
+            "entities": [{"id": e, "name": self.name_of(e), "articles": n} for e, n in top],
+            "articles": merge.bounded(
+                [
+                    {"article_id": a.article_id, "outlet": a.outlet, "title": a.title, "url": a.url, "time": a.time}
+                    for a in arts
+                ],
+                merge.MAX_LISTED_ARTICLES,
+            ),
+            "conflicts": [],
+        }
 
     def _ceasefire(self) -> dict[str, Any]:
         """Agreed only when an agreement about a ceasefire is reported as agreed or held."""
@@ -600,14 +622,14 @@ class TalksView:
         for aid, (rank, recs) in snap["entities"].items():
             ents = tuple(EntityRec(i, n, t, s, tuple(tuple(m) for m in ms)) for i, n, t, s, ms in recs)
             view.entities[aid] = ((str(rank[0]), str(rank[1]), str(rank[2])), ents)
-            view._rename((), ents)
+            view._index_entities(aid, (), ents)
         for aid, (rank, facts) in snap["claims"].items():
             fs = tuple(Fact.from_json(f) for f in facts)
             view.claims[aid] = ((str(rank[0]), str(rank[1]), str(rank[2])), fs)
             view._replace_facts(aid, (), fs)
         for aid in sorted(view.articles):
             view._refresh_titles(aid)
-        view._stories_dirty = True
+        view._story_dirty |= view.articles.keys()
         view.refresh()
         return view
 

@@ -6,6 +6,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from consumers.projector.stories import StoryIndex
+from consumers.projector.view import TalksView, build
+from newswire import events, ids
+from newswire.events import Envelope
 
 BASE = (
     "Ukrainian President Volodymyr Zelensky met US Vice President JD Vance in Rome on Sunday, their first "
@@ -80,3 +83,34 @@ def test_export_and_restore_keep_the_clusters() -> None:
     again = StoryIndex.restore(idx.export())
     assert again.clusters() == idx.clusters()
     assert len(EXPECTED) < len({art for _k, art, _p in OPS})  # something was actually linked
+
+
+def _article(aid: str, when: str, revision: str, body: str) -> Envelope:
+    data = {"article_id": aid, "revision": revision, "outlet": "o", "title": aid, "url": None, "published": None}
+    return Envelope(
+        id=ids.derived_event_id(events.ARTICLE_INGESTED, aid, revision),
+        type=events.ARTICLE_INGESTED,
+        source="urn:newswire:test",
+        subject=aid,
+        time=when,
+        data={**data, "body": body},
+    )
+
+
+def test_an_older_revision_that_links_two_stories_merges_their_items() -> None:
+    """Every revision's text is indexed, also one older than the article's current revision: the
+    link it makes merges the two story items at the next refresh (as a rebuild would show)."""
+    evts = [
+        _article("a", "2026-05-12T00:00:00Z", "r2", BASE),
+        _article("b", "2026-05-12T00:00:00Z", "r1", OTHER),
+        _article("a", "2026-05-11T00:00:00Z", "r1", OTHER),  # older: not shown, still a link
+    ]
+    view = TalksView()
+    for e in evts[:2]:
+        view.apply(e)
+    view.refresh()
+    assert view.section_sizes()["stories"] == 2
+    view.apply(evts[2])
+    view.refresh()
+    assert view.section_sizes()["stories"] == 1
+    assert view.canonical_hash() == build(reversed(evts)).canonical_hash()

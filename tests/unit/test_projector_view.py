@@ -199,7 +199,7 @@ def _entities_event(article: Envelope, names: dict[str, str]) -> Envelope:
 
 def test_a_name_that_changes_after_a_refresh_reaches_items_not_touched_since() -> None:
     """Most articles now call an entity otherwise: every item naming it shows the new name, also
-    the ones whose facts did not change (they are rebuilt, not kept)."""
+    the ones whose facts did not change (they are rebuilt, not kept), and so do the stories."""
     arts = list(seed_articles().values())
     view = build(
         [
@@ -214,3 +214,5 @@ def test_a_name_that_changes_after_a_refresh_reaches_items_not_touched_since() -
     view.apply(_entities_event(arts[2], {"x-one": "X. One"}))
     view.refresh()
     assert [p["name"] for p in view.item(call["id"])["participants"]] == ["X. One", "X Two"]
+    story_names = [e["name"] for story in view.state()["sections"]["stories"] for e in story["entities"]]
+    assert "X. One" in story_names and "Xavier One" not in story_names

@@ -23,7 +23,7 @@ from typing import Any
 
 import orjson
 
-from consumers.projector import merge
+from consumers.projector import items, merge
 from consumers.projector.facts import Fact, Lexicon, facts_from_claims, lexicon, titles_from_mentions
 from consumers.projector.merge import Sig
 from consumers.projector.regions import MatchKey, RegionIndex
@@ -49,6 +49,8 @@ ACCEPTED_TYPES = (events.ARTICLE_INGESTED, events.ENTITIES_EXTRACTED, events.CLA
 #: Entity types whose names the story detector compares.
 STORY_ENTITY_TYPES = frozenset({"PERSON", "ORG", "GPE", "LOC", "NORP", "FAC"})
 MAX_PERSON_MENTIONS = 50
+#: Items built from at least this many facts keep their builder (memory for speed: see _grown).
+KEEP_BUILDER_FACTS = 32
 
 
 @dataclass(frozen=True)
@@ -63,8 +65,8 @@ class ArticleRec:
     published: str | None
     body: str
 
-    def ref(self) -> merge.ArticleRef:
-        return merge.ArticleRef(self.article_id, self.outlet, self.title, self.time, self.url)
+    def ref(self) -> items.ArticleRef:
+        return items.ArticleRef(self.article_id, self.outlet, self.title, self.time, self.url)
 
 
 @dataclass(frozen=True)
@@ -126,11 +128,16 @@ class TalksView:
         self._story_dirty: set[str] = set()  # articles whose story item must be rebuilt
         self._story_item_of: dict[str, str] = {}  # article → the story item that lists it
         self._entity_articles: dict[str, set[str]] = defaultdict(set)  # entity → articles naming it
+        self._story_entities: dict[str, frozenset[str]] = {}  # article → the entities stories compare
         self._items: dict[str, dict[str, Any]] = {}
         self._bucket_items: dict[str, set[str]] = {}
         # what lets a refresh skip work whose inputs did not change (see _reusable)
         self._touched: set[tuple[str, Sig]] = set()  # (bucket, signature) since the last refresh
         self._reuse_until: set[tuple[str, Sig]] = set()  # the above, as of the refresh under way
+        self._added: dict[tuple[str, Sig], list[Fact]] = {}  # facts new since the last refresh …
+        self._spoiled: set[tuple[str, Sig]] = set()  # … and signatures that lost one or its article
+        self._growing: tuple[dict[tuple[str, Sig], list[Fact]], set[tuple[str, Sig]]] = ({}, set())
+        self._builders: dict[str, items.ItemBuilder] = {}  # large items: folded further (_grown)
         self._built_from: dict[str, tuple[str, tuple[Sig, ...]]] = {}  # item id → bucket, signatures
         self._sig_facts: dict[tuple[str, Sig], tuple[Fact, frozenset[str]]] = {}  # first fact, articles
         self._about_ceasefire: set[str] = set()  # agreements and proposals whose object is one
@@ -242,7 +249,7 @@ class TalksView:
                     entity_buckets[named].add(bucket)
             if f.claim_kind == "count":
                 self._sentence_counts[(aid, f.sentence_start)][f.claim_id] = f
-            self._touch(f)
+            self._touch(f, added=True)
         for f in emptied:  # after the new facts, which may have refilled the signature
             groups, sig = self._buckets[f.bucket], f.signature()
             if sig in groups and not groups[sig]:
@@ -253,8 +260,9 @@ class TalksView:
                     del self._key_sigs[f.bucket][f.match_key()]
                     self._stale.add(f.bucket)
 
-    def _touch(self, f: Fact) -> None:
-        """The item(s) built from ``f``'s region must be rebuilt at the next refresh."""
+    def _touch(self, f: Fact, added: bool = False) -> None:
+        """The item(s) built from ``f``'s region must be rebuilt at the next refresh (``added``:
+        because ``f`` is new; otherwise it went away or its article changed)."""
         bucket = f.bucket
         if bucket.startswith("negated:") or bucket in ("agreements", "proposals"):
             self._ceasefire_dirty = True
@@ -263,15 +271,20 @@ class TalksView:
             touched = (bucket, f.signature())
             self._touched.add(touched)
             self._sig_facts.pop(touched, None)
+            if added:
+                self._added.setdefault(touched, []).append(f)
+            else:
+                self._spoiled.add(touched)
 
     def _index_entities(self, aid: str, old: Sequence[EntityRec], new: Sequence[EntityRec]) -> None:
         """An article's entities replaced: its story, the names, who names what."""
         self._story_dirty.add(aid)
         for e in old:
             self._entity_articles[e.id].discard(aid)
-        for e in new:
-            if e.type in STORY_ENTITY_TYPES:
-                self._entity_articles[e.id].add(aid)
+        named = frozenset(e.id for e in new if e.type in STORY_ENTITY_TYPES)
+        self._story_entities[aid] = named
+        for eid in named:
+            self._entity_articles[eid].add(aid)
         self._rename(old, new)
 
     def _rename(self, old: Iterable[EntityRec], new: Iterable[EntityRec]) -> None:
@@ -300,7 +313,7 @@ class TalksView:
             return min(names.items(), key=lambda kv: (-kv[1], len(kv[0]), kv[0]))[0]
         return entity_id.replace("-", " ").title()
 
-    def _article_ref(self, aid: str) -> merge.ArticleRef | None:
+    def _article_ref(self, aid: str) -> items.ArticleRef | None:
         rec = self.articles.get(aid)
         return rec.ref() if rec else None
 
@@ -314,6 +327,7 @@ class TalksView:
         dirty, self._dirty = self._dirty, set()
         self._reuse_until = self._touched  # items built before: reusable unless one of these
         self._touched = set()
+        self._growing, self._added, self._spoiled = (self._added, self._spoiled), {}, set()
         whole, self._dirty_buckets = self._dirty_buckets | self._stale, set()
         for bucket in sorted(b for b in self._stale if not b.startswith("negated:")):
             keys = self._key_sigs.get(bucket, {})
@@ -364,6 +378,7 @@ class TalksView:
         for item_id in sorted(old_ids - set(new_items)):
             gone = self._items.pop(item_id, None)
             self._built_from.pop(item_id, None)
+            self._builders.pop(item_id, None)
             self._about_ceasefire.discard(item_id)
             listed.discard(item_id)
             out.append(Change(item_id, gone["section"] if gone else "", "removed", None))
@@ -385,14 +400,43 @@ class TalksView:
     def _build_region(self, bucket: str, root: MatchKey, reuse: bool = True) -> dict[str, dict[str, Any]]:
         """The items of one region of a bucket (a function of the facts in it)."""
         out: dict[str, dict[str, Any]] = {}
-        groups = self._buckets[bucket]
         for sigs in self._region_sig_groups(bucket, root):
-            item = self._reusable(bucket, sigs) if reuse else None
+            item = (self._reusable(bucket, sigs) or self._grown(bucket, sigs)) if reuse else None
             if item is None:
-                item = self._build_item(bucket, [f for s in sigs for f in groups[s].values()])
-                self._built_from[item["id"]] = (bucket, tuple(sigs))
+                item = self._build_anew(bucket, sigs)
             out[item["id"]] = item
         return out
+
+    def _build_anew(self, bucket: str, sigs: list[Sig]) -> dict[str, Any]:
+        """An item from all its facts; a large one keeps its builder to fold the next ones in."""
+        groups = self._buckets[bucket]
+        builder = self._builder(bucket).add_all(f for s in sigs for f in groups[s].values())
+        item = builder.item()
+        item_id = item["id"]
+        self._built_from[item_id] = (bucket, tuple(sigs))
+        if builder.size >= KEEP_BUILDER_FACTS:
+            self._builders[item_id] = builder
+        else:
+            self._builders.pop(item_id, None)
+        return item
+
+    def _grown(self, bucket: str, sigs: list[Sig]) -> dict[str, Any] | None:
+        """A large item whose facts only grew since it was built: its builder folds the new ones.
+
+        Not when a fact went away or an article behind one changed (the aggregates cannot take a
+        fact back out), nor when the signatures that make the item changed."""
+        item_id = merge.id_of_head(bucket, sigs[0])
+        builder = self._builders.get(item_id)
+        if builder is None or self._built_from.get(item_id) != (bucket, tuple(sigs)):
+            return None
+        added, spoiled = self._growing
+        if any((bucket, s) in spoiled for s in sigs):
+            return None
+        new = [f for s in sigs for f in added.get((bucket, s), ())]
+        groups = self._buckets[bucket]
+        if builder.size + len(new) != sum(len(groups[s]) for s in sigs):
+            return None  # not only additions after all (a fact given twice): build it anew
+        return builder.add_all(new).item()
 
     def _reusable(self, bucket: str, sigs: list[Sig]) -> dict[str, Any] | None:
         """The item last built from exactly these signatures, if none of them was touched since.
@@ -437,10 +481,13 @@ class TalksView:
             self._sig_facts[(bucket, sig)] = summary
         return summary
 
-    def _build_item(self, bucket: str, facts: Sequence[Fact]) -> dict[str, Any]:
-        return merge.build_item(
-            bucket, facts, lex=self.lex, name_of=self.name_of, article_of=self._article_ref, figures_of=self._figures
+    def _builder(self, bucket: str) -> items.ItemBuilder:
+        return items.ItemBuilder(
+            bucket, lex=self.lex, name_of=self.name_of, article_of=self._article_ref, figures_of=self._figures
         )
+
+    def _build_item(self, bucket: str, facts: Sequence[Fact]) -> dict[str, Any]:
+        return self._builder(bucket).add_all(facts).item()
 
     def _refresh_stories(self) -> list[Change]:
         """Rebuild the stories that gained articles or whose articles, entities or names changed."""
@@ -465,9 +512,7 @@ class TalksView:
         arts.sort(key=lambda r: (r.time, r.article_id))
         ent_count: Counter[str] = Counter()
         for a in members:
-            ents = self.entities.get(a)
-            if ents:
-                ent_count.update({e.id for e in ents[1] if e.type in STORY_ENTITY_TYPES})
+            ent_count.update(self._story_entities.get(a, ()))
         top = sorted(ent_count.items(), key=lambda kv: (-kv[1], kv[0]))[:8]
         item_id = stable_id("story", members[0])
         outlets = sorted({a.outlet for a in arts})
@@ -482,12 +527,12 @@ class TalksView:
             "first_seen": arts[0].time,
             "last_seen": max(a.time for a in arts),
             "entities": [{"id": e, "name": self.name_of(e), "articles": n} for e, n in top],
-            "articles": merge.bounded(
+            "articles": items.bounded(
                 [
                     {"article_id": a.article_id, "outlet": a.outlet, "title": a.title, "url": a.url, "time": a.time}
                     for a in arts
                 ],
-                merge.MAX_LISTED_ARTICLES,
+                items.MAX_LISTED_ARTICLES,
             ),
             "conflicts": [],
         }

@@ -51,7 +51,7 @@ def _largest_item_bytes(loops: int) -> tuple[int, int]:
 
 # Was an expected failure: an item listed every supporting article, so one story's item outgrew
 # a Kafka record (~1,000 articles) and the state topic grew quadratically. Items now list the first
-# report and the latest articles (consumers/projector/merge.py MAX_LISTED_ARTICLES) with the totals.
+# report and the latest articles (consumers/projector/items.py MAX_LISTED_ARTICLES) with the totals.
 def test_a_state_item_stays_bounded_as_articles_accumulate() -> None:
     n1, small = _largest_item_bytes(20)
     n2, large = _largest_item_bytes(80)

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from itertools import combinations
 from typing import Any
+from unittest.mock import patch
 
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from consumers.projector import merge
+from consumers.projector import view as view_module
 from consumers.projector.facts import Fact, object_tokens
 from consumers.projector.regions import MatchKey, RegionIndex
 from consumers.projector.view import TalksView, build
@@ -172,20 +174,42 @@ def _vague(kind: str, date: str | None) -> dict[str, Any]:
 # one region but, to the whole-bucket partition, not even the same as themselves
 @example(spec=[(0, 0, [_vague("proposal", None), _vague("proposal", "2026-05-19")])], refresh_at=[])
 def test_incremental_refreshes_equal_whole_bucket_partitions(spec: list[Any], refresh_at: list[int]) -> None:
+    _assert_incremental_equals_reference(spec, refresh_at)
+
+
+_KYIV = {"kind": "count", "count": {"category": "killed", "value": 1, "place": "kyiv", "actor": None}}
+
+
+@settings(max_examples=80, deadline=None)
+@given(stream, st.lists(st.integers(0, 30), max_size=5))
+@example(spec=[(0, 0, [_KYIV]), (1, 0, [_KYIV]), (2, 0, [_KYIV])], refresh_at=[0, 1])  # folded further
+@example(spec=[(0, 0, [_KYIV]), (1, 0, [_KYIV]), (1, 1, [_KYIV])], refresh_at=[1])  # a revision: anew
+def test_items_folded_further_equal_items_built_anew(spec: list[Any], refresh_at: list[int]) -> None:
+    """Every item keeps its builder (not only large ones), so each refresh folds new facts into
+    kept builders wherever it can: the items are the ones a build from scratch gives."""
+    with patch.object(view_module, "KEEP_BUILDER_FACTS", 1):
+        _assert_incremental_equals_reference(spec, refresh_at)
+
+
+def _assert_incremental_equals_reference(spec: list[Any], refresh_at: list[int]) -> None:
     evts = _events(spec)
     view = TalksView()
     for i, e in enumerate(evts):
         view.apply(e)
         if i in refresh_at:
             view.refresh()
+            assert _items_of(view) == _reference_items(view)  # at every refresh, not only the last
     view.refresh()
     cites: dict[str, set[str]] = {}
     reference = _reference_items(view, cites)
-    got = {i: item for i, item in view._items.items() if item["section"] not in ("stories", "ceasefire")}
-    assert got == reference
+    assert _items_of(view) == reference
     for aid in {f"art-{a}" for a, _t, _c in spec}:
         assert view.article_items(aid) == sorted(cites.get(aid, ()))
     assert view.canonical_hash() == build(reversed(evts)).canonical_hash()
+
+
+def _items_of(view: TalksView) -> dict[str, dict[str, Any]]:
+    return {i: item for i, item in view._items.items() if item["section"] not in ("stories", "ceasefire")}
 
 
 many = st.lists(st.sampled_from([f"p{i}" for i in range(12)]), min_size=0, max_size=11, unique=True)

@@ -1,0 +1,473 @@
+"""An item of the view from the facts merged into it, folded one fact at a time.
+
+:class:`ItemBuilder` keeps an item's aggregates (its articles and outlets, when each status was
+first reported, who said which value) and renders the item from them. Every aggregate is free of
+order (sets, minima, rankings by explicit keys), so facts folded in any order, at once or a few at
+a time, render the same item. That lets the view keep the builders of large items and fold in
+only their new facts: an item that thousands of articles support is not refolded for each new one.
+:func:`build_item` folds a whole item at once.
+
+Pure: the lookups of articles, names and figures are passed in.
+"""
+
+from __future__ import annotations
+
+import heapq
+from bisect import insort
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from operator import attrgetter
+from typing import Any, TypeVar
+
+from consumers.projector.facts import DONE_STATUSES, STATUS_RANK, Fact, Lexicon
+from consumers.projector.merge import BY_CLAIM, Sig, id_of_head
+
+T = TypeVar("T")
+_BY_PLACE = attrgetter("start", "claim_id")
+
+#: An item lists at most this many supporting articles: the first report and the latest ones.
+#: The counts (``sources``, ``articles_total``) cover all of them; the log keeps every event.
+#: Without the cap, an item of a story with thousands of articles outgrows a Kafka record.
+MAX_LISTED_ARTICLES = 20
+#: … at most this many "said by" entries per value of a conflict …
+MAX_SAID_BY = 10
+#: … and a party's latest stated positions, at most this many.
+MAX_POSITIONS = 10
+
+
+@dataclass(frozen=True)
+class ArticleRef:
+    """What an item shows about a supporting article."""
+
+    article_id: str
+    outlet: str
+    title: str
+    time: str
+    url: str | None
+
+
+NameOf = Callable[[str], str]
+ArticleOf = Callable[[str], ArticleRef | None]
+FiguresOf = Callable[[str, int], Sequence[Fact]]
+#: Who said a value: (article, its outlet, asserted by).
+Entry = tuple[str, str | None, str]
+
+#: The values an item shows, each with who said what: where it happened as reported (``venue``,
+#: shown as the place), when, who acted, what about — and for counts, the figure (``value``).
+_ITEM_VALUES: Mapping[str, Callable[[Fact], Any]] = {
+    "place": attrgetter("venue"),
+    "date": attrgetter("date"),
+    "time_text": attrgetter("time_text"),
+    "actor": attrgetter("actor"),
+    "object": attrgetter("object_text"),
+}
+
+
+def bounded(rows: list[T], limit: int) -> list[T]:
+    """The first row and the latest ``limit - 1`` of rows in time order."""
+    return rows if len(rows) <= limit else rows[:1] + rows[-(limit - 1) :]
+
+
+def _fmt_value(v: float | None) -> Any:
+    if v is None:
+        return None
+    return int(v) if float(v).is_integer() else v
+
+
+def _evidence(f: Fact) -> dict[str, Any]:
+    lo = max(f.start - f.sentence_start, 0)
+    hi = max(min(f.end - f.sentence_start, len(f.sentence)), lo)
+    return {
+        "claim_id": f.claim_id,
+        "kind": f.claim_kind,
+        "sentence": f.sentence,
+        "start": f.start,
+        "end": f.end,
+        "sentence_start": f.sentence_start,
+        "highlight": [lo, hi],
+        "asserted_by": f.asserted_by,
+        "asserted_entity": f.asserted_entity,
+        "confidence": f.confidence,
+    }
+
+
+class _ValueRow:
+    """One value: who said it (each with the first claim that did), from which outlets."""
+
+    __slots__ = ("first", "lower_bound", "outlets", "said", "value")
+
+    def __init__(self, value: Any, first: tuple[str, str]) -> None:
+        self.value = value
+        self.first = first
+        self.lower_bound = False
+        self.said: dict[Entry, tuple[str, str]] = {}
+        self.outlets: set[str | None] = set()
+
+    def render(self) -> dict[str, Any]:
+        said = self.said
+        listed = heapq.nsmallest(MAX_SAID_BY, said, key=said.__getitem__)  # in claim order
+        return {
+            "value": self.value,
+            "lower_bound": self.lower_bound,
+            "said_by": [{"article_id": a, "outlet": o, "asserted_by": by} for a, o, by in listed],
+            "sources": len(self.outlets),
+            "said_by_total": len(said),
+        }
+
+
+class ValueTable:
+    """Distinct values of one attribute with who said what (the basis of conflicts)."""
+
+    __slots__ = ("rows",)
+
+    def __init__(self) -> None:
+        self.rows: dict[Any, _ValueRow] = {}
+
+    def add(self, value: Any, f: Fact, ref: ArticleRef | None) -> None:
+        key = (f.article_id, f.claim_id)
+        row = self.rows.get(value)
+        if row is None:
+            row = self.rows[value] = _ValueRow(value, key)
+        elif key < row.first:
+            row.first = key
+        if f.lower_bound:
+            row.lower_bound = True
+        entry = (f.article_id, ref.outlet if ref else None, f.asserted_by)
+        known = row.said.get(entry)
+        if known is None or key < known:
+            row.said[entry] = key
+        if ref is not None:
+            row.outlets.add(ref.outlet)
+
+    def render(self) -> list[dict[str, Any]]:
+        """Rows, the most reported first (ties: by value, then by the first claim)."""
+        rows = list(self.rows.values())
+        if len(rows) == 1:
+            return [rows[0].render()]
+        rows.sort(key=attrgetter("first"))
+        listed = [row.render() for row in rows]
+        listed.sort(key=_most_said)
+        return listed
+
+
+def _most_said(row: Mapping[str, Any]) -> tuple[int, str]:
+    return (-row["sources"], str(row["value"]))
+
+
+def valued(facts: Iterable[Fact], article_of: ArticleOf, value_of: Callable[[Fact], Any]) -> list[dict[str, Any]]:
+    """Distinct values of ``value_of`` over facts, with who said what."""
+    table = ValueTable()
+    for f in facts:
+        v = value_of(f)
+        if v is not None:
+            table.add(v, f, article_of(f.article_id))
+    return table.render()
+
+
+def section_of(fact: Fact, status: str | None, lex: Lexicon) -> str:
+    if fact.claim_kind == "count":
+        return "violence" if fact.kind in lex.violence_counts else "figures"
+    if fact.bucket.startswith("party:"):
+        return "parties"
+    if status == "threatened":
+        return "pressure"
+    pending, done = lex.sections.get(fact.kind, ("upcoming", "held"))
+    if status == "proposed" and pending == "upcoming":
+        return "proposals"
+    return done if status in DONE_STATUSES else pending
+
+
+class ItemBuilder:
+    """The aggregates of one item (:mod:`module doc <consumers.projector.items>`)."""
+
+    def __init__(
+        self, bucket: str, *, lex: Lexicon, name_of: NameOf, article_of: ArticleOf, figures_of: FiguresOf
+    ) -> None:
+        self.bucket = bucket
+        self._lex = lex
+        self._name_of = name_of
+        self._article_of = article_of
+        self._figures_of = figures_of
+        self._party = bucket.startswith("party:")
+        self.size = 0  # facts folded in
+        self._first: Fact | None = None  # by (article, claim)
+        self._first_of_sig: dict[Sig, Fact] = {}
+        self._facts: dict[str, list[Fact]] = {}  # article → its facts here
+        self._refs: dict[str, ArticleRef | None] = {}
+        self._order: list[tuple[str, str]] = []  # (article time, article), sorted
+        self._outlets: set[str] = set()
+        self._first_seen: str | None = None
+        self._last_seen: str | None = None
+        self._status_first: dict[str, tuple[str, str]] = {}  # status → first (time, article)
+        self._status_count: Counter[str] = Counter()
+        self._done: set[str] = set()
+        self._sets: dict[tuple[str, ...], set[str]] = {}  # participant set → articles giving it
+        self._values: dict[str, ValueTable] = {}
+        self._figures: dict[str, Fact] = {}  # counts said in the same sentence as an event
+        self._quotes: list[Fact] = []  # a party's, by (article, claim)
+        self._titles = ValueTable()  # a party's titles as written (President, Former U.S. President)
+        self._roles = ValueTable()  # … and the role words in them (a conflict when they differ)
+
+    def add_all(self, facts: Iterable[Fact]) -> ItemBuilder:
+        for f in facts:
+            self.add(f)
+        return self
+
+    def add(self, f: Fact) -> None:
+        """Fold one fact in (each fact once: a fact removed needs a new builder)."""
+        self.size += 1
+        key = (f.article_id, f.claim_id)
+        first = self._first
+        if first is None or key < (first.article_id, first.claim_id):
+            self._first = f
+        sig = f.signature()
+        known = self._first_of_sig.get(sig)
+        if known is None or key < (known.article_id, known.claim_id):
+            self._first_of_sig[sig] = f
+        aid = f.article_id
+        facts = self._facts.get(aid)
+        if facts is None:
+            facts = self._facts[aid] = []
+            ref = self._new_article(aid)
+        else:
+            ref = self._refs[aid]
+        facts.append(f)
+        status = f.status
+        if status and status in STATUS_RANK:
+            when = (ref.time if ref else "", aid)
+            seen = self._status_first.get(status)
+            if seen is None or when < seen:
+                self._status_first[status] = when
+            self._status_count[status] += 1
+            if status in DONE_STATUSES:
+                self._done.add(status)
+        articles = self._sets.get(f.participants)
+        if articles is None:
+            articles = self._sets[f.participants] = set()
+        articles.add(aid)
+        values = self._values
+        for name, value_of in _ITEM_VALUES.items():
+            v = value_of(f)
+            if v is not None:
+                table = values.get(name)
+                if table is None:
+                    table = values[name] = ValueTable()
+                table.add(v, f, ref)
+        if f.claim_kind == "count" and f.value is not None:
+            values.setdefault("value", ValueTable()).add(_fmt_value(f.value), f, ref)
+        elif f.claim_kind == "event":
+            for g in self._figures_of(aid, f.sentence_start):
+                if g.claim_kind == "count":
+                    self._figures[g.claim_id + "@" + g.article_id] = g
+        elif self._party:
+            if f.kind == "quote":
+                insort(self._quotes, f, key=BY_CLAIM)
+            elif f.kind == "title":
+                if f.text is not None:
+                    self._titles.add(f.text, f, ref)
+                self._roles.add(" ".join(f.object_key), f, ref)
+
+    def _new_article(self, aid: str) -> ArticleRef | None:
+        ref = self._refs[aid] = self._article_of(aid)
+        insort(self._order, (ref.time if ref else "", aid))
+        if ref is not None:
+            if self._first_seen is None or ref.time < self._first_seen:
+                self._first_seen = ref.time
+            if self._last_seen is None or ref.time > self._last_seen:
+                self._last_seen = ref.time
+            if ref.outlet:
+                self._outlets.add(ref.outlet)
+        return ref
+
+    def _ref(self, aid: str) -> ArticleRef | None:
+        if aid not in self._refs:
+            self._refs[aid] = self._article_of(aid)
+        return self._refs[aid]
+
+    # ------------------------------------------------------------------------------- rendering
+    def item(self) -> dict[str, Any]:
+        """The item as JSON-ready data (canonical: the same facts, the same item)."""
+        if self._first is None:
+            raise ValueError("an item needs at least one fact")
+        bucket, name_of = self.bucket, self._name_of
+        sigs = self._first_of_sig
+        head_sig = next(iter(sigs)) if len(sigs) == 1 else min(sigs, key=repr)
+        head = sigs[head_sig]
+        status, history = self._status()
+        # who: the participant set most articles give (others are listed as variants)
+        ranked_sets = sorted(self._sets.items(), key=lambda kv: (-len(kv[1]), len(kv[0]), kv[0]))
+        participants = list(ranked_sets[0][0]) if ranked_sets else []
+        item: dict[str, Any] = {
+            "id": id_of_head(bucket, head_sig),
+            "bucket": bucket,
+            "kind": head.kind,
+            "section": section_of(head, status, self._lex),
+            "status": status,
+            "status_history": history,
+            "participants": [{"id": p, "name": name_of(p)} for p in participants],
+            "participant_variants": [[name_of(p) for p in ps] for ps, _a in ranked_sets[1:]],
+            "sources": len(self._outlets),
+            "outlets": sorted(self._outlets),
+            "articles": self._articles(),
+            "articles_total": len(self._order),
+            "first_seen": self._first_seen,
+            "last_seen": self._last_seen,
+            "conflicts": [],
+        }
+        tables = self._values
+        empty = ValueTable()
+        for key in ("place", "date", "time_text", "actor"):
+            vals = tables.get(key, empty).render()
+            item[key] = vals[0]["value"] if vals else None
+            if key in ("place", "date") and len(vals) > 1:
+                item["conflicts"].append({"about": key, "values": vals})
+        if item["place"]:
+            item["place_name"] = name_of(item["place"])
+        if item["actor"]:
+            item["actor_name"] = name_of(item["actor"])
+        objects = tables.get("object", empty).render()
+        item["object"] = objects[0]["value"] if objects else None
+        item["object_variants"] = [o["value"] for o in objects]
+        if head.claim_kind == "count":
+            values = tables.get("value", empty).render()
+            item["value"] = values[0]["value"] if values else None
+            item["values"] = values
+            if len(values) > 1:
+                item["conflicts"].append({"about": head.kind, "values": values})
+        elif head.claim_kind == "event":
+            self._event_figures(item, head)
+        elif self._party:
+            self._party_positions(item, self._first)
+        item["label"] = label(item, name_of)
+        return item
+
+    def _articles(self) -> list[dict[str, Any]]:
+        """The listed supporting articles (the first and the latest), each with its evidence."""
+        rows: list[dict[str, Any]] = []
+        for _time, aid in bounded(self._order, MAX_LISTED_ARTICLES):
+            ref = self._refs[aid]
+            rows.append(
+                {
+                    "article_id": aid,
+                    "outlet": ref.outlet if ref else None,
+                    "title": ref.title if ref else None,
+                    "url": ref.url if ref else None,
+                    "time": ref.time if ref else None,
+                    "evidence": [_evidence(f) for f in sorted(self._facts[aid], key=_BY_PLACE)],
+                }
+            )
+        return rows
+
+    def _status(self) -> tuple[str | None, list[dict[str, Any]]]:
+        """The furthest status reached, and when each status was first reported (the history)."""
+        first = self._status_first
+        if not first:
+            return None, []
+        if len(first) == 1:  # most items: one status
+            ((only, (t, a)),) = first.items()
+            return only, [{"status": only, "first_seen": t or None, "article_id": a}]
+        ordered = sorted(first.items(), key=lambda kv: (STATUS_RANK[kv[0]], kv[1][0], kv[0]))
+        history = [{"status": s, "first_seen": t or None, "article_id": a} for s, (t, a) in ordered]
+        top_rank = max(STATUS_RANK[s] for s in first)
+        tops = sorted((first[s], s) for s in first if STATUS_RANK[s] == top_rank)
+        # several final statuses (held vs cancelled): the most reported, then the latest
+        counts = self._status_count
+        status = max(tops, key=lambda ts: (counts[ts[1]], ts[0], ts[1]))[1]
+        return status, history
+
+    def _event_figures(self, item: dict[str, Any], head: Fact) -> None:
+        """Counts said in the sentences that report the event (people killed in a strike, …)."""
+        wanted = self._lex.figures.get(head.kind, frozenset())
+        by_cat: dict[str, list[Fact]] = defaultdict(list)
+        for g in self._figures.values():
+            if g.kind in wanted:
+                by_cat[g.kind].append(g)
+        item["figures"] = [
+            {"category": cat, "values": valued(gs, self._ref, lambda f: _fmt_value(f.value))}
+            for cat, gs in sorted(by_cat.items())
+        ]
+        for fig in item["figures"]:
+            if len(fig["values"]) > 1:
+                item["conflicts"].append({"about": fig["category"], "values": fig["values"]})
+        item["value"] = item["figures"][0]["values"][0]["value"] if item["figures"] else None
+        finals = self._done
+        if finals & {"cancelled", "rejected"} and finals - {"cancelled", "rejected"}:
+            facts = [f for fs in self._facts.values() for f in fs]
+            said = valued(facts, self._ref, lambda f: f.status if f.status in finals else None)
+            item["conflicts"].append({"about": "status", "values": said})
+
+    def _party_positions(self, item: dict[str, Any], first: Fact) -> None:
+        """A party: its titles (a conflict when sources disagree) and its latest statements."""
+        speaker = first.speaker or ""
+        name_of = self._name_of
+        item["kind"] = "party"
+        item["participants"] = [{"id": speaker, "name": name_of(speaker)}]
+        item["titles"] = self._titles.render()
+        if len(self._roles.rows) > 1:
+            item["conflicts"].append({"about": "title", "values": item["titles"]})
+
+        def when(f: Fact) -> tuple[str, str, int]:
+            ref = self._refs[f.article_id]
+            return (ref.time if ref else "", f.article_id, f.start)
+
+        positions = []
+        # the quotes are in claim order, so ties rank as a stable sort would rank them
+        for f in heapq.nlargest(MAX_POSITIONS, self._quotes, key=when):
+            ref = self._refs[f.article_id]
+            positions.append(
+                {
+                    "text": f.text,
+                    "direct": f.status == "direct",
+                    "cue": f.time_text,
+                    "speaker_text": f.object_text,
+                    "article_id": f.article_id,
+                    "outlet": ref.outlet if ref else None,
+                    "time": ref.time if ref else None,
+                    "evidence": _evidence(f),
+                }
+            )
+        item["positions"] = positions  # the latest statements first
+        item["positions_total"] = len(self._quotes)
+        item["status"] = None
+        item["status_history"] = []
+        item["time_text"] = None
+
+
+def build_item(
+    bucket: str,
+    facts: Iterable[Fact],
+    *,
+    lex: Lexicon,
+    name_of: NameOf,
+    article_of: ArticleOf,
+    figures_of: FiguresOf,
+) -> dict[str, Any]:
+    """One item of the view from all the facts merged into it."""
+    builder = ItemBuilder(bucket, lex=lex, name_of=name_of, article_of=article_of, figures_of=figures_of)
+    return builder.add_all(facts).item()
+
+
+def label(item: Mapping[str, Any], name_of: NameOf) -> str:
+    """A short human label, e.g. ``Call: Donald Trump – Vladimir Putin (Monday)``."""
+    names = " – ".join(p["name"] for p in item["participants"])
+    kind = str(item["kind"]).replace("_", " ")
+    if item["kind"] == "party":
+        return names
+    if item.get("values") is not None:  # a count
+        where = f" in {item['place_name']}" if item.get("place_name") else ""
+        return f"{kind}{where}: {item['value']}"
+    text = f"{kind.capitalize()}"
+    if item.get("object"):
+        text += f": {item['object']}"
+        if names:
+            text += f" ({names})"
+    elif names:
+        text += f": {names}"
+    if item.get("figures"):
+        fig = item["figures"][0]
+        text += f" — {fig['category'].replace('_', ' ')}: {fig['values'][0]['value']}"
+    extras = [x for x in (item.get("place_name"), item.get("time_text")) if x]
+    if extras:
+        text += " — " + ", ".join(str(x) for x in extras)
+    return text

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import heapq
 from bisect import insort
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from operator import attrgetter
@@ -54,14 +54,18 @@ FiguresOf = Callable[[str, int], Sequence[Fact]]
 Entry = tuple[str, str | None, str]
 
 #: The values an item shows, each with who said what: where it happened as reported (``venue``,
-#: shown as the place), when, who acted, what about — and for counts, the figure (``value``).
-_ITEM_VALUES: Mapping[str, Callable[[Fact], Any]] = {
-    "place": attrgetter("venue"),
-    "date": attrgetter("date"),
-    "time_text": attrgetter("time_text"),
-    "actor": attrgetter("actor"),
-    "object": attrgetter("object_text"),
-}
+#: shown as the place), when, who acted, what about (name, field of a fact) — and for counts, the
+#: figure (``value``).
+_ITEM_VALUES: tuple[tuple[str, int], ...] = tuple(
+    (name, Fact._fields.index(field))
+    for name, field in (
+        ("place", "venue"),
+        ("date", "date"),
+        ("time_text", "time_text"),
+        ("actor", "actor"),
+        ("object", "object_text"),
+    )
+)
 
 
 def bounded(rows: list[T], limit: int) -> list[T]:
@@ -106,7 +110,12 @@ class _ValueRow:
 
     def render(self) -> dict[str, Any]:
         said = self.said
-        listed = heapq.nsmallest(MAX_SAID_BY, said, key=said.__getitem__)  # in claim order
+        if len(said) == 1:
+            listed: Iterable[Entry] = said
+        elif len(said) <= MAX_SAID_BY:
+            listed = sorted(said, key=said.__getitem__)  # in claim order
+        else:
+            listed = heapq.nsmallest(MAX_SAID_BY, said, key=said.__getitem__)
         return {
             "value": self.value,
             "lower_bound": self.lower_bound,
@@ -151,6 +160,10 @@ class ValueTable:
         return listed
 
 
+def _render(table: ValueTable | None) -> list[dict[str, Any]]:
+    return table.render() if table is not None else []
+
+
 def _most_said(row: Mapping[str, Any]) -> tuple[int, str]:
     return (-row["sources"], str(row["value"]))
 
@@ -181,6 +194,33 @@ def section_of(fact: Fact, status: str | None, lex: Lexicon) -> str:
 class ItemBuilder:
     """The aggregates of one item (:mod:`module doc <consumers.projector.items>`)."""
 
+    __slots__ = (
+        "_article_of",
+        "_done",
+        "_facts",
+        "_figures",
+        "_figures_of",
+        "_first",
+        "_first_of_sig",
+        "_first_seen",
+        "_last_seen",
+        "_lex",
+        "_name_of",
+        "_order",
+        "_outlets",
+        "_party",
+        "_quotes",
+        "_refs",
+        "_roles",
+        "_sets",
+        "_status_count",
+        "_status_first",
+        "_titles",
+        "_values",
+        "bucket",
+        "size",
+    )
+
     def __init__(
         self, bucket: str, *, lex: Lexicon, name_of: NameOf, article_of: ArticleOf, figures_of: FiguresOf
     ) -> None:
@@ -200,7 +240,7 @@ class ItemBuilder:
         self._first_seen: str | None = None
         self._last_seen: str | None = None
         self._status_first: dict[str, tuple[str, str]] = {}  # status → first (time, article)
-        self._status_count: Counter[str] = Counter()
+        self._status_count: dict[str, int] = {}
         self._done: set[str] = set()
         self._sets: dict[tuple[str, ...], set[str]] = {}  # participant set → articles giving it
         self._values: dict[str, ValueTable] = {}
@@ -239,7 +279,7 @@ class ItemBuilder:
             seen = self._status_first.get(status)
             if seen is None or when < seen:
                 self._status_first[status] = when
-            self._status_count[status] += 1
+            self._status_count[status] = self._status_count.get(status, 0) + 1
             if status in DONE_STATUSES:
                 self._done.add(status)
         articles = self._sets.get(f.participants)
@@ -247,8 +287,8 @@ class ItemBuilder:
             articles = self._sets[f.participants] = set()
         articles.add(aid)
         values = self._values
-        for name, value_of in _ITEM_VALUES.items():
-            v = value_of(f)
+        for name, field in _ITEM_VALUES:
+            v = f[field]
             if v is not None:
                 table = values.get(name)
                 if table is None:
@@ -316,9 +356,8 @@ class ItemBuilder:
             "conflicts": [],
         }
         tables = self._values
-        empty = ValueTable()
         for key in ("place", "date", "time_text", "actor"):
-            vals = tables.get(key, empty).render()
+            vals = _render(tables.get(key))
             item[key] = vals[0]["value"] if vals else None
             if key in ("place", "date") and len(vals) > 1:
                 item["conflicts"].append({"about": key, "values": vals})
@@ -326,11 +365,11 @@ class ItemBuilder:
             item["place_name"] = name_of(item["place"])
         if item["actor"]:
             item["actor_name"] = name_of(item["actor"])
-        objects = tables.get("object", empty).render()
+        objects = _render(tables.get("object"))
         item["object"] = objects[0]["value"] if objects else None
         item["object_variants"] = [o["value"] for o in objects]
         if head.claim_kind == "count":
-            values = tables.get("value", empty).render()
+            values = _render(tables.get("value"))
             item["value"] = values[0]["value"] if values else None
             item["values"] = values
             if len(values) > 1:
@@ -373,7 +412,7 @@ class ItemBuilder:
         tops = sorted((first[s], s) for s in first if STATUS_RANK[s] == top_rank)
         # several final statuses (held vs cancelled): the most reported, then the latest
         counts = self._status_count
-        status = max(tops, key=lambda ts: (counts[ts[1]], ts[0], ts[1]))[1]
+        status = max(tops, key=lambda ts: (counts.get(ts[1], 0), ts[0], ts[1]))[1]
         return status, history
 
     def _event_figures(self, item: dict[str, Any], head: Fact) -> None:

@@ -5,9 +5,12 @@
    catch-up poll), refreshed as the loop does while catching up (paced: at most a quarter of the
    time, :mod:`consumers.projector.pacing`) and once at the end, against a bare loop that only
    decodes the same bytes, at growing stream sizes (a flat rate across sizes = linear cost).
-2. **rebuild**: the same events on the embedded broker; a projector started with ``--rebuild``
+2. **live**: on the view each stream left, one more claims event at a time, each applied and
+   refreshed as the caught-up loop does: what a refresh costs on a large view. The ratio of the
+   largest view to the smallest shows whether it follows what changed or the size of the view.
+3. **rebuild**: the same events on the embedded broker; a projector started with ``--rebuild``
    (in-process, the service's own wiring) until it has applied them all.
-3. **latency**: the real stages as processes (entities, claims, projector) and the seeds replayed
+4. **latency**: the real stages as processes (entities, claims, projector) and the seeds replayed
    with ``--loop`` at a steady 3 articles/s; for each article, acknowledgement → the view shows
    items it supports (``/api/articles/{id}``, the article's provenance, polled every 50 ms).
    Target p99 ≤ 2 s.
@@ -41,9 +44,12 @@ from newswire.bus import Publisher, ensure_topics, make_producer
 from newswire.settings import Settings
 from newswire.topics import CLAIMS
 
+#: Events of the live measurement, after the largest stream.
+LIVE_EVENTS = 200
 
-def apply_rate(payloads: list[bytes]) -> tuple[float, float, int]:
-    """(bare decode events/s, decode + apply + refresh events/s, refreshes)."""
+
+def apply_rate(payloads: list[bytes]) -> tuple[float, float, int, TalksView]:
+    """(bare decode events/s, decode + apply + refresh events/s, refreshes, the view)."""
     tune_gc()  # as the projector service does
     t0 = time.perf_counter()
     for raw in payloads:
@@ -64,7 +70,19 @@ def apply_rate(payloads: list[bytes]) -> tuple[float, float, int]:
             refreshes += 1
     view.refresh()  # caught up
     ours = len(payloads) / (time.perf_counter() - t0)
-    return bare, ours, refreshes + 1
+    settle_heap()
+    return bare, ours, refreshes + 1, view
+
+
+def live_refresh_ms(view: TalksView, payloads: list[bytes]) -> list[float]:
+    """Milliseconds to decode, apply and refresh each event on its own (the caught-up loop)."""
+    took = []
+    for raw in payloads:
+        t0 = time.perf_counter()
+        view.apply(events.decode(raw))
+        view.refresh()
+        took.append((time.perf_counter() - t0) * 1000)
+    return took
 
 
 def rebuild_seconds(payloads: list[bytes], workdir: Path) -> float:
@@ -163,13 +181,23 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--skip-latency", action="store_true")
     args = ap.parse_args(argv)
     figures: dict[str, float | str] = {}
+    live_median: dict[int, float] = {}
     for n in args.events:
-        payloads = [events.encode(e) for e in claim_stream(n)]
-        bare, ours, refreshes = apply_rate(payloads)
+        stream = [events.encode(e) for e in claim_stream(n + LIVE_EVENTS)]
+        payloads = stream[:n]
+        bare, ours, refreshes, view = apply_rate(payloads)
         figures[f"{n} events: bare decode (events/s)"] = bare
         figures[f"{n} events: decode + apply + refresh (events/s, target >= 20000)"] = ours
         figures[f"{n} events: ratio apply / bare decode"] = ours / bare
         figures[f"{n} events: refreshes"] = refreshes
+        live = live_refresh_ms(view, stream[n:])
+        live_median[n] = statistics.median(live)
+        figures[f"{n} events: live, one more event + refresh, median (ms)"] = live_median[n]
+        figures[f"{n} events: live, one more event + refresh, p90 (ms)"] = pct(live, 90)
+        del view
+    if len(live_median) > 1:
+        small, large = min(live_median), max(live_median)
+        figures[f"live: ratio median at {large} / at {small} events"] = live_median[large] / live_median[small]
     if args.rebuild_events is not None:
         payloads = [events.encode(e) for e in claim_stream(args.rebuild_events)]
     with tempfile.TemporaryDirectory(prefix="newswire-bench-") as tmp:

@@ -18,7 +18,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from operator import attrgetter
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from consumers.projector.facts import DONE_STATUSES, STATUS_RANK, Fact, Lexicon
 from consumers.projector.merge import BY_CLAIM, Sig, id_of_head
@@ -50,6 +50,17 @@ class ArticleRef:
 NameOf = Callable[[str], str]
 ArticleOf = Callable[[str], ArticleRef | None]
 FiguresOf = Callable[[str, int], Sequence[Fact]]
+
+
+class Lookups(NamedTuple):
+    """What an item reads besides its facts. Passed to each call, not kept: a builder the view
+    keeps must not point back at the view (a cycle only the collector could free)."""
+
+    lex: Lexicon
+    name_of: NameOf
+    article_of: ArticleOf
+    figures_of: FiguresOf
+
 #: Who said a value: (article, its outlet, asserted by).
 Entry = tuple[str, str | None, str]
 
@@ -195,17 +206,13 @@ class ItemBuilder:
     """The aggregates of one item (:mod:`module doc <consumers.projector.items>`)."""
 
     __slots__ = (
-        "_article_of",
         "_done",
         "_facts",
         "_figures",
-        "_figures_of",
         "_first",
         "_first_of_sig",
         "_first_seen",
         "_last_seen",
-        "_lex",
-        "_name_of",
         "_order",
         "_outlets",
         "_party",
@@ -221,14 +228,8 @@ class ItemBuilder:
         "size",
     )
 
-    def __init__(
-        self, bucket: str, *, lex: Lexicon, name_of: NameOf, article_of: ArticleOf, figures_of: FiguresOf
-    ) -> None:
+    def __init__(self, bucket: str) -> None:
         self.bucket = bucket
-        self._lex = lex
-        self._name_of = name_of
-        self._article_of = article_of
-        self._figures_of = figures_of
         self._party = bucket.startswith("party:")
         self.size = 0  # facts folded in
         self._first: Fact | None = None  # by (article, claim)
@@ -249,12 +250,12 @@ class ItemBuilder:
         self._titles = ValueTable()  # a party's titles as written (President, Former U.S. President)
         self._roles = ValueTable()  # … and the role words in them (a conflict when they differ)
 
-    def add_all(self, facts: Iterable[Fact]) -> ItemBuilder:
+    def add_all(self, facts: Iterable[Fact], lookups: Lookups) -> ItemBuilder:
         for f in facts:
-            self.add(f)
+            self.add(f, lookups)
         return self
 
-    def add(self, f: Fact) -> None:
+    def add(self, f: Fact, lookups: Lookups) -> None:
         """Fold one fact in (each fact once: a fact removed needs a new builder)."""
         self.size += 1
         key = (f.article_id, f.claim_id)
@@ -269,7 +270,7 @@ class ItemBuilder:
         facts = self._facts.get(aid)
         if facts is None:
             facts = self._facts[aid] = []
-            ref = self._new_article(aid)
+            ref = self._new_article(aid, lookups.article_of)
         else:
             ref = self._refs[aid]
         facts.append(f)
@@ -297,7 +298,7 @@ class ItemBuilder:
         if f.claim_kind == "count" and f.value is not None:
             values.setdefault("value", ValueTable()).add(_fmt_value(f.value), f, ref)
         elif f.claim_kind == "event":
-            for g in self._figures_of(aid, f.sentence_start):
+            for g in lookups.figures_of(aid, f.sentence_start):
                 if g.claim_kind == "count":
                     self._figures[g.claim_id + "@" + g.article_id] = g
         elif self._party:
@@ -308,8 +309,8 @@ class ItemBuilder:
                     self._titles.add(f.text, f, ref)
                 self._roles.add(" ".join(f.object_key), f, ref)
 
-    def _new_article(self, aid: str) -> ArticleRef | None:
-        ref = self._refs[aid] = self._article_of(aid)
+    def _new_article(self, aid: str, article_of: ArticleOf) -> ArticleRef | None:
+        ref = self._refs[aid] = article_of(aid)
         insort(self._order, (ref.time if ref else "", aid))
         if ref is not None:
             if self._first_seen is None or ref.time < self._first_seen:
@@ -321,16 +322,15 @@ class ItemBuilder:
         return ref
 
     def _ref(self, aid: str) -> ArticleRef | None:
-        if aid not in self._refs:
-            self._refs[aid] = self._article_of(aid)
-        return self._refs[aid]
+        """The article behind a fact folded in (figures share the article of their event)."""
+        return self._refs.get(aid)
 
     # ------------------------------------------------------------------------------- rendering
-    def item(self) -> dict[str, Any]:
+    def item(self, lookups: Lookups) -> dict[str, Any]:
         """The item as JSON-ready data (canonical: the same facts, the same item)."""
         if self._first is None:
             raise ValueError("an item needs at least one fact")
-        bucket, name_of = self.bucket, self._name_of
+        bucket, name_of = self.bucket, lookups.name_of
         sigs = self._first_of_sig
         head_sig = next(iter(sigs)) if len(sigs) == 1 else min(sigs, key=repr)
         head = sigs[head_sig]
@@ -342,7 +342,7 @@ class ItemBuilder:
             "id": id_of_head(bucket, head_sig),
             "bucket": bucket,
             "kind": head.kind,
-            "section": section_of(head, status, self._lex),
+            "section": section_of(head, status, lookups.lex),
             "status": status,
             "status_history": history,
             "participants": [{"id": p, "name": name_of(p)} for p in participants],
@@ -375,9 +375,9 @@ class ItemBuilder:
             if len(values) > 1:
                 item["conflicts"].append({"about": head.kind, "values": values})
         elif head.claim_kind == "event":
-            self._event_figures(item, head)
+            self._event_figures(item, head, lookups.lex)
         elif self._party:
-            self._party_positions(item, self._first)
+            self._party_positions(item, self._first, name_of)
         item["label"] = label(item, name_of)
         return item
 
@@ -415,9 +415,9 @@ class ItemBuilder:
         status = max(tops, key=lambda ts: (counts.get(ts[1], 0), ts[0], ts[1]))[1]
         return status, history
 
-    def _event_figures(self, item: dict[str, Any], head: Fact) -> None:
+    def _event_figures(self, item: dict[str, Any], head: Fact, lex: Lexicon) -> None:
         """Counts said in the sentences that report the event (people killed in a strike, …)."""
-        wanted = self._lex.figures.get(head.kind, frozenset())
+        wanted = lex.figures.get(head.kind, frozenset())
         by_cat: dict[str, list[Fact]] = defaultdict(list)
         for g in self._figures.values():
             if g.kind in wanted:
@@ -436,10 +436,9 @@ class ItemBuilder:
             said = valued(facts, self._ref, lambda f: f.status if f.status in finals else None)
             item["conflicts"].append({"about": "status", "values": said})
 
-    def _party_positions(self, item: dict[str, Any], first: Fact) -> None:
+    def _party_positions(self, item: dict[str, Any], first: Fact, name_of: NameOf) -> None:
         """A party: its titles (a conflict when sources disagree) and its latest statements."""
         speaker = first.speaker or ""
-        name_of = self._name_of
         item["kind"] = "party"
         item["participants"] = [{"id": speaker, "name": name_of(speaker)}]
         item["titles"] = self._titles.render()
@@ -473,18 +472,9 @@ class ItemBuilder:
         item["time_text"] = None
 
 
-def build_item(
-    bucket: str,
-    facts: Iterable[Fact],
-    *,
-    lex: Lexicon,
-    name_of: NameOf,
-    article_of: ArticleOf,
-    figures_of: FiguresOf,
-) -> dict[str, Any]:
+def build_item(bucket: str, facts: Iterable[Fact], lookups: Lookups) -> dict[str, Any]:
     """One item of the view from all the facts merged into it."""
-    builder = ItemBuilder(bucket, lex=lex, name_of=name_of, article_of=article_of, figures_of=figures_of)
-    return builder.add_all(facts).item()
+    return ItemBuilder(bucket).add_all(facts, lookups).item(lookups)
 
 
 def label(item: Mapping[str, Any], name_of: NameOf) -> str:

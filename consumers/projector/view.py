@@ -410,8 +410,9 @@ class TalksView:
     def _build_anew(self, bucket: str, sigs: list[Sig]) -> dict[str, Any]:
         """An item from all its facts; a large one keeps its builder to fold the next ones in."""
         groups = self._buckets[bucket]
-        builder = self._builder(bucket).add_all(f for s in sigs for f in groups[s].values())
-        item = builder.item()
+        lookups = self._lookups()
+        builder = items.ItemBuilder(bucket).add_all((f for s in sigs for f in groups[s].values()), lookups)
+        item = builder.item(lookups)
         item_id = item["id"]
         self._built_from[item_id] = (bucket, tuple(sigs))
         if builder.size >= KEEP_BUILDER_FACTS:
@@ -436,7 +437,8 @@ class TalksView:
         groups = self._buckets[bucket]
         if builder.size + len(new) != sum(len(groups[s]) for s in sigs):
             return None  # not only additions after all (a fact given twice): build it anew
-        return builder.add_all(new).item()
+        lookups = self._lookups()
+        return builder.add_all(new, lookups).item(lookups)
 
     def _reusable(self, bucket: str, sigs: list[Sig]) -> dict[str, Any] | None:
         """The item last built from exactly these signatures, if none of them was touched since.
@@ -481,13 +483,12 @@ class TalksView:
             self._sig_facts[(bucket, sig)] = summary
         return summary
 
-    def _builder(self, bucket: str) -> items.ItemBuilder:
-        return items.ItemBuilder(
-            bucket, lex=self.lex, name_of=self.name_of, article_of=self._article_ref, figures_of=self._figures
-        )
+    def _lookups(self) -> items.Lookups:
+        """For one build (not kept: see :class:`items.Lookups`)."""
+        return items.Lookups(self.lex, self.name_of, self._article_ref, self._figures)
 
     def _build_item(self, bucket: str, facts: Sequence[Fact]) -> dict[str, Any]:
-        return self._builder(bucket).add_all(facts).item()
+        return items.build_item(bucket, facts, self._lookups())
 
     def _refresh_stories(self) -> list[Change]:
         """Rebuild the stories that gained articles or whose articles, entities or names changed."""

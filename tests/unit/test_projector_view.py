@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import gc
+import weakref
 from typing import Any
+from unittest.mock import patch
 
 from consumers.projector import synthetic
+from consumers.projector import view as view_module
 from consumers.projector.view import TalksView, apply, build
 from newswire import events
 from newswire.events import Envelope
@@ -216,3 +220,19 @@ def test_a_name_that_changes_after_a_refresh_reaches_items_not_touched_since() -
     assert [p["name"] for p in view.item(call["id"])["participants"]] == ["X. One", "X Two"]
     story_names = [e["name"] for story in view.state()["sections"]["stories"] for e in story["entities"]]
     assert "X. One" in story_names and "Xavier One" not in story_names
+
+
+def test_a_dropped_view_is_freed_without_the_cycle_collector() -> None:
+    """The projector freezes its heap out of the collector's sight (``pacing.settle_heap``), so a
+    view it drops must go by reference counting alone: nothing the view keeps (item builders
+    included) may point back at it."""
+    with patch.object(view_module, "KEEP_BUILDER_FACTS", 1):
+        view = build(seed_events())
+    assert view._builders
+    gone = weakref.ref(view)
+    gc.disable()
+    try:
+        del view
+        assert gone() is None
+    finally:
+        gc.enable()

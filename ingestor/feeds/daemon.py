@@ -191,7 +191,10 @@ class Ingestor:
         published: list[PublishedArticle] = []
         seen: list[SeenEntry] = list(r.seen)
         envelopes_dl: list[Any] = []
-        dup_count = 0
+        # Deduplicated: found published before fetching (another feed's committed poll, an earlier
+        # run) or, below, by an equal revision in this batch or in the state. Which of the two
+        # catches an article in two feeds depends on timing; the count does not.
+        dup_count = r.already_published
         ingested_at = datetime.fromtimestamp(now, UTC)
         for c in r.candidates:
             rec = c.record
@@ -251,6 +254,7 @@ class Ingestor:
         self.stats.deadletters += len(dls)
         m.entries.labels(feed=label).inc(r.new_entries)
         m.published.labels(feed=label).inc(len(published))
+        m.deduplicated.labels(feed=label).inc(dup_count)
         for outcome, n in r.extraction.items():
             m.extraction.labels(outcome=outcome).inc(n)
         for reason, n in r.page_errors.items():

@@ -29,6 +29,7 @@ class FeedMetrics:
     entries: Counter
     last_success: Gauge
     published: Counter
+    deduplicated: Counter
     extraction: Counter
     deadletters: Counter
     failing: Gauge
@@ -65,6 +66,12 @@ class FeedMetrics:
                 ["feed"],
                 registry=registry,
             ),
+            deduplicated=Counter(
+                "newswire_feed_deduplicated_total",
+                "Entries not published again: their article was already published (same text).",
+                ["feed"],
+                registry=registry,
+            ),
             extraction=Counter(
                 "newswire_extraction_total",
                 "Article text outcomes: page ok, feed fallback, failed.",
@@ -96,6 +103,7 @@ class FeedMetrics:
             m.not_modified.labels(feed=name)
             m.entries.labels(feed=name)
             m.published.labels(feed=name)
+            m.deduplicated.labels(feed=name)
             m.failing.labels(feed=name).set(0)
         for outcome in EXTRACTION_OUTCOMES:
             m.extraction.labels(outcome=outcome)

@@ -74,6 +74,8 @@ class PollResult:
     extraction: Counter[str] = field(default_factory=Counter)
     page_errors: Counter[str] = field(default_factory=Counter)
     new_entries: int = 0
+    #: entries whose article another feed (or an earlier poll) already published
+    already_published: int = 0
     #: False for an intermediate chunk of a long poll: its entries and articles only; the final
     #: result (True) carries the outcome, the validators and the schedule.
     final: bool = True
@@ -87,6 +89,7 @@ class PollResult:
         chunk.extraction, self.extraction = self.extraction, Counter()
         chunk.page_errors, self.page_errors = self.page_errors, Counter()
         chunk.new_entries, self.new_entries = self.new_entries, 0
+        chunk.already_published, self.already_published = self.already_published, 0
         return chunk
 
     @property
@@ -225,6 +228,7 @@ class Poller:
             if self.state.article_revision(known) is not None:
                 # Already published via another feed (or before a restart): published once.
                 result.seen.append(SeenEntry(key, fp, known))
+                result.already_published += 1
                 return
 
         page: PageText | None = None

@@ -127,6 +127,7 @@ def test_dashboard_covers_what_an_operator_watches() -> None:
         "newswire_feed_last_success_timestamp_seconds",
         "newswire_feed_errors_total",
         "newswire_feed_not_modified_total",
+        "newswire_feed_deduplicated_total",
         "newswire_view_items",
         "newswire_view_last_update_timestamp_seconds",
     ):

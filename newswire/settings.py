@@ -64,6 +64,8 @@ class Settings:
     event_source: str = "urn:newswire"
     #: extra entity alias files (os.pathsep-separated) merged over consumers/nlp/data/aliases.json
     aliases: str = ""
+    #: the projector's view keeps this many days of news before its newest articles (0: all)
+    view_window_days: int = 30
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -100,6 +102,8 @@ class Settings:
                 f"NEWSWIRE_STALL_TIMEOUT_S={self.stall_timeout_s} must exceed a legitimate group join "
                 f"(max poll interval + request timeout = {join_s:.0f} s), or be 0 to turn the watchdog off"
             )
+        if self.view_window_days < 0:
+            raise SettingsError("NEWSWIRE_VIEW_WINDOW_DAYS must be at least 0 (0: keep everything)")
         if not 0 <= self.http_port < 65536 or not 0 <= self.metrics_port < 65536:
             raise SettingsError("ports must be between 0 and 65535")
 

@@ -34,7 +34,8 @@ from prometheus_client import CollectorRegistry, Gauge, Histogram
 from consumers.projector.health import Health
 from consumers.projector.pacing import Pacer, settle_heap
 from consumers.projector.store import CheckpointStore, Offsets
-from consumers.projector.view import ACCEPTED_TYPES, SECTIONS, Change, TalksView
+from consumers.projector.view import ACCEPTED_TYPES, SECTIONS, Change, TalksView, saved_window
+from consumers.projector.window import ViewWindow
 from newswire import __version__, events, ids, logs
 from newswire.bus import (
     Publisher,
@@ -80,6 +81,8 @@ class ViewMetrics:
     last_checkpoint: Gauge
     checkpoint_bytes: Gauge
     sse_clients: Gauge
+    articles: Gauge
+    window_start: Gauge
 
     @classmethod
     def create(cls, registry: CollectorRegistry) -> ViewMetrics:
@@ -106,6 +109,13 @@ class ViewMetrics:
                 "newswire_projector_checkpoint_bytes", "Compressed size of the last checkpoint.", registry=registry
             ),
             sse_clients=Gauge("newswire_view_stream_clients", "Open server-sent-event streams.", registry=registry),
+            articles=Gauge("newswire_view_articles", "Articles the live view holds.", registry=registry),
+            window_start=Gauge(
+                "newswire_view_window_start_timestamp_seconds",
+                "Publication time before which the view has forgotten articles (0: none yet; "
+                "NEWSWIRE_VIEW_WINDOW_DAYS).",
+                registry=registry,
+            ),
         )
 
 
@@ -210,6 +220,10 @@ class ViewHub:
         with self.lock:
             sizes = self.view.section_sizes()
             version = self.view.applied
+            articles = len(self.view.articles)
+            cutoff = self.view.window.cutoff
+        self.metrics.articles.set(articles)
+        self.metrics.window_start.set(cutoff or 0.0)
         for section in SECTIONS:
             self.metrics.items.labels(section=section).set(sizes.get(section, 0))
         self.metrics.version.set(version)
@@ -317,7 +331,19 @@ class ProjectorLoop:
             self.store.clear()
             log.info("rebuilding the view from offset 0", extra=logs.fields(stage=STAGE))
         saved = self.store.load()
-        view = TalksView.from_snapshot(saved.snapshot) if saved.snapshot is not None else TalksView()
+        window_s = self.settings.view_window_days * 86400.0
+        if saved.snapshot is not None and saved_window(saved.snapshot) != window_s:
+            # what a narrower window forgot cannot come back, and a wider one would forget too late
+            log.warning(
+                "the view window changed: rebuilding the view from offset 0",
+                extra=logs.fields(stage=STAGE, saved_days=saved_window(saved.snapshot) / 86400, days=window_s / 86400),
+            )
+            self.store.clear()
+            saved = self.store.load()
+        if saved.snapshot is not None:
+            view = TalksView.from_snapshot(saved.snapshot)
+        else:
+            view = TalksView(window=ViewWindow(window_s))
         self.offsets = dict(saved.offsets)
         self.hub.replace(view)
         log.info(

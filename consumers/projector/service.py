@@ -35,6 +35,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--checkpoint-interval", type=float, default=1.0, help="seconds between checkpoints (default 1)"
     )
+    parser.add_argument(
+        "--window-days",
+        type=int,
+        default=None,
+        help="days of news the view keeps before its newest articles; older ones are forgotten, which "
+        "bounds memory (env NEWSWIRE_VIEW_WINDOW_DAYS, default 30; 0 = keep everything; a change "
+        "rebuilds the view from offset 0)",
+    )
 
 
 @dataclass
@@ -113,6 +121,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         settings = replace(settings, http_host=args.host)
     if args.data_dir:
         settings = replace(settings, data_dir=args.data_dir)
+    if args.window_days is not None:
+        settings = replace(settings, view_window_days=args.window_days)
     settings.validate()
     projector = build(settings, rebuild=args.rebuild, checkpoint_interval_s=args.checkpoint_interval)
     # uvicorn captures SIGTERM/SIGINT while it serves and re-raises them on exit, to whatever

@@ -28,6 +28,7 @@ from consumers.projector.facts import Fact, Lexicon, facts_from_claims, lexicon,
 from consumers.projector.merge import Sig
 from consumers.projector.regions import MatchKey, RegionIndex
 from consumers.projector.stories import StoryIndex
+from consumers.projector.window import ViewWindow, event_epoch
 from newswire import events
 from newswire.events import Envelope
 from newswire.ids import stable_id
@@ -105,8 +106,10 @@ Rank = tuple[str, str, str]  # (event time, extractor/revision, event id): large
 class TalksView:
     """The materialized view. Mutable for speed; owned by one caller (the projector loop)."""
 
-    def __init__(self, lex: Lexicon | None = None) -> None:
+    def __init__(self, lex: Lexicon | None = None, window: ViewWindow | None = None) -> None:
         self.lex = lex or lexicon()
+        self.window = window or ViewWindow()  # how far back the view reaches (see window.py)
+        self.evicted = 0  # articles forgotten because the window moved past them
         self.seen: set[str] = set()
         self.applied = 0
         self.articles: dict[str, ArticleRec] = {}
@@ -141,11 +144,21 @@ class TalksView:
         self._built_from: dict[str, tuple[str, tuple[Sig, ...]]] = {}  # item id → bucket, signatures
         self._sig_facts: dict[tuple[str, Sig], tuple[Fact, frozenset[str]]] = {}  # first fact, articles
         self._about_ceasefire: set[str] = set()  # agreements and proposals whose object is one
+        self._evicted_to: float | None = None  # the window's cutoff when the view last forgot
 
     # ------------------------------------------------------------------------------- applying
     def apply(self, env: Envelope) -> TalksView:
         """Fold one event in (duplicates by id are ignored). Returns the view itself."""
         if env.id in self.seen:
+            return self
+        if self.window.enabled and not self._in_window(env):
+            # too old to keep, but the stories remember every article's sketch (see _evict)
+            if env.type == events.ARTICLE_INGESTED:
+                self._index_story_text(env)
+            elif env.type == events.ENTITIES_EXTRACTED:
+                self._index_story_entities(env, tuple(_entity_rec(e) for e in env.data.get("entities") or ()))
+            self.seen.add(env.id)  # counted as applied: the view is a function of the events seen
+            self.applied += 1
             return self
         if env.type == events.ARTICLE_INGESTED:
             self._apply_article(env)
@@ -158,6 +171,14 @@ class TalksView:
         self.seen.add(env.id)
         self.applied += 1
         return self
+
+    def _in_window(self, env: Envelope) -> bool:
+        """Whether an event is recent enough to keep (its time may move the window forward)."""
+        if env.type not in ACCEPTED_TYPES:
+            return True  # refused by apply, with its reason
+        epoch = event_epoch(env.time)
+        self.window.see(epoch)
+        return self.window.keeps(epoch)
 
     def _apply_article(self, env: Envelope) -> None:
         d = env.data
@@ -173,7 +194,7 @@ class TalksView:
             published=d.get("published"),
             body=str(d["body"]),
         )
-        self._stories.add_text(aid, rec.revision, rec.body)
+        self._index_story_text(env)
         old = self.articles.get(aid)
         if old is not None and (old.time, old.event_id) >= (rec.time, rec.event_id):
             return
@@ -188,13 +209,21 @@ class TalksView:
         aid = str(d["article_id"])
         rank: Rank = (env.time, str(d.get("extractor", "")), env.id)
         recs = tuple(_entity_rec(e) for e in d.get("entities") or ())
-        self._stories.add_entities(aid, env.id, (e.id for e in recs if e.type in STORY_ENTITY_TYPES))
+        self._index_story_entities(env, recs)
         old = self.entities.get(aid)
         if old is not None and old[0] >= rank:
             return
         self.entities[aid] = (rank, recs)
         self._index_entities(aid, old[1] if old else (), recs)
         self._refresh_titles(aid)
+
+    def _index_story_text(self, env: Envelope) -> None:
+        d = env.data
+        self._stories.add_text(str(d["article_id"]), str(d["revision"]), str(d["body"]))
+
+    def _index_story_entities(self, env: Envelope, recs: Sequence[EntityRec]) -> None:
+        aid = str(env.data["article_id"])
+        self._stories.add_entities(aid, env.id, (e.id for e in recs if e.type in STORY_ENTITY_TYPES))
 
     def _apply_claims(self, env: Envelope) -> None:
         d = env.data
@@ -210,7 +239,10 @@ class TalksView:
     def _refresh_titles(self, aid: str) -> None:
         art = self.articles.get(aid)
         ents = self.entities.get(aid)
-        if art is None or ents is None:
+        if art is None or ents is None:  # (one of them was forgotten: see _evict)
+            gone = self._titles.pop(aid, ())
+            if gone:
+                self._replace_facts(aid, gone, ())
             return
         new = tuple(titles_from_mentions(aid, art.body, [e.as_mapping() for e in ents[1]], self.lex))
         old = self._titles.get(aid, ())
@@ -227,7 +259,11 @@ class TalksView:
                 if not group:
                     emptied.append(f)
             if f.claim_kind == "count":
-                self._sentence_counts[(aid, f.sentence_start)].pop(f.claim_id, None)
+                same = self._sentence_counts.get((aid, f.sentence_start))
+                if same is not None:
+                    same.pop(f.claim_id, None)
+                    if not same:
+                        del self._sentence_counts[(aid, f.sentence_start)]
             self._touch(f)
         entity_buckets = self._entity_buckets
         for f in new:
@@ -324,6 +360,7 @@ class TalksView:
     def refresh(self) -> list[Change]:
         """Rebuild the items of the regions touched since the last refresh; the changes, sorted."""
         changes: list[Change] = []
+        self._evict()
         dirty, self._dirty = self._dirty, set()
         self._reuse_until = self._touched  # items built before: reusable unless one of these
         self._touched = set()
@@ -364,6 +401,36 @@ class TalksView:
                 self._swap("ceasefire", {CEASEFIRE_ID} & self._items.keys(), {CEASEFIRE_ID: self._ceasefire()})
             )
         return changes
+
+    def _evict(self) -> None:
+        """Forget what the window moved past: claims, entities and articles older than its cutoff,
+        as if they had never been applied — but for the story index, which keeps every article's
+        sketches (a few KB; links cannot be taken back out of its union–find, and recomputing
+        it would cost a pass over all pairs of a large story). A story lists only the articles
+        the view still holds, and goes when it holds none."""
+        cutoff = self.window.cutoff
+        if cutoff is None or (self._evicted_to is not None and cutoff <= self._evicted_to):
+            return
+        self._evicted_to = cutoff
+        keeps = self.window.keeps
+        for aid, (rank, facts) in list(self.claims.items()):
+            if not keeps(event_epoch(rank[0])):
+                del self.claims[aid]
+                self._replace_facts(aid, facts, ())
+        old_entities = [aid for aid, (rank, _recs) in self.entities.items() if not keeps(event_epoch(rank[0]))]
+        for aid in old_entities:
+            _rank, recs = self.entities.pop(aid)
+            self._index_entities(aid, recs, ())
+            self._story_entities.pop(aid, None)
+        old_articles = [aid for aid, rec in self.articles.items() if not keeps(event_epoch(rec.time))]
+        for aid in old_articles:
+            del self.articles[aid]
+            for f in self.claims.get(aid, ((), ()))[1]:  # kept claims lose their article's details
+                self._touch(f)
+        for aid in sorted({*old_entities, *old_articles}):
+            self._refresh_titles(aid)
+        self.evicted += len(old_articles)
+        self._story_dirty.update(old_articles, old_entities)
 
     def _region_index(self, bucket: str) -> RegionIndex:
         regions = self._regions.get(bucket)
@@ -522,7 +589,7 @@ class TalksView:
             "section": "stories",
             "kind": "story",
             "label": arts[0].title,
-            "size": len(members),
+            "size": len(arts),  # the articles the view holds (see _evict)
             "sources": len(outlets),
             "outlets": outlets,
             "first_seen": arts[0].time,
@@ -654,11 +721,13 @@ class TalksView:
             },
             "claims": {aid: [list(rank), [f.to_json() for f in facts]] for aid, (rank, facts) in self.claims.items()},
             "stories": self._stories.export(),
+            "window": self.window.to_json(),
         }
 
     @classmethod
     def from_snapshot(cls, snap: Mapping[str, Any], lex: Lexicon | None = None) -> TalksView:
-        view = cls(lex)
+        """The view a checkpoint saved, with the window it was built with (see :func:`saved_window`)."""
+        view = cls(lex, ViewWindow.from_json(snap.get("window")))
         view.applied = int(snap["applied"])
         view.seen = set(snap["seen"])
         for row in snap["articles"]:
@@ -678,6 +747,12 @@ class TalksView:
         view._story_dirty |= view.articles.keys()
         view.refresh()
         return view
+
+
+def saved_window(snap: Mapping[str, Any]) -> float:
+    """The window (seconds) a checkpoint was built with: a view cannot widen its window later
+    (what it forgot is gone), so a checkpoint of another window is rebuilt from offset 0."""
+    return float((snap.get("window") or {}).get("seconds", 0.0))
 
 
 def _neg_time(text: str | None) -> str:

@@ -1,0 +1,203 @@
+"""The view window: the view forgets what is older than its window, and stays a function of the
+set of events (any order, duplicates, restarts), equal to a view of only the recent events."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from consumers.projector.runtime import ProjectorLoop, ViewHub
+from consumers.projector.store import CheckpointStore
+from consumers.projector.synthetic import gold_events
+from consumers.projector.view import TalksView
+from consumers.projector.window import CUTOFF_STEP_S, WATERMARK_RANK, ViewWindow, event_epoch
+from ingestor.seeds import Debris, SeedMeta, parse_article_text
+from newswire import events
+from newswire.bus import Shutdown
+from newswire.events import Envelope
+from newswire.metrics import StageMetrics, new_registry
+from newswire.records import ArticleIngested
+from newswire.settings import Settings
+from tests.unit.projector_support import gold, seed_articles
+
+DAY = 86400.0
+LOOPS = 12
+
+
+OTHER_STORY = (
+    "Harvest festival draws record crowds\n\n"
+    + "Farmers brought pumpkins, apples and cider to the market square on Saturday, and the "
+    "organisers counted more visitors than in any year before. Bakers sold out by noon, a brass "
+    "band played until dusk, and children raced wheelbarrows along the river path. "
+    * 3
+)
+
+
+def _other_story(day: int) -> Envelope:
+    """An article no seed resembles: a story of its own."""
+    meta = SeedMeta(published=f"2026-05-{18 + day:02d}T06:00:00Z")
+    rec = parse_article_text("harvest.txt", OTHER_STORY, meta, Debris.load(), loop=day + 1)
+    assert isinstance(rec, ArticleIngested), rec
+    return rec.envelope("urn:newswire:test", events.parse_time(meta.published or ""))
+
+
+def _stream() -> tuple[Envelope, ...]:
+    """The seeds published again each day for LOOPS days (articles, entities, claims), and on the
+    first day an article of another story."""
+    out: list[Envelope] = [_other_story(0)]
+    for day in range(LOOPS):
+        shifted = {}
+        for name, env in seed_articles(loop=day + 1).items():
+            when = events.parse_time(env.time) + timedelta(days=day)
+            shifted[name] = replace(env, time=events.format_time(when))
+        out.extend(gold_events(shifted, gold()))
+    return tuple(out)
+
+
+EVENTS = _stream()
+
+
+def _view(days: float = 3) -> TalksView:
+    return TalksView(window=ViewWindow(days * DAY))
+
+
+def _state(view: TalksView) -> dict[str, Any]:
+    """The rendered view, but for the count of events applied (forgotten ones count too) and the
+    stories' ids (a story is named after its first article, which may be one it forgot)."""
+    state = orjson.loads(orjson.dumps(view.state()))  # a copy: the state shares the view's items
+    state.pop("view_version")
+    for story in state["sections"]["stories"]:
+        story.pop("id")
+    return state
+
+
+def _in_order() -> TalksView:
+    view = _view()
+    for n, e in enumerate(EVENTS):
+        view.apply(e)
+        if n % 15 == 14:  # a refresh a day: the window moves, the view forgets as it goes
+            view.refresh()
+    view.refresh()
+    return view
+
+
+IN_ORDER = _in_order()
+
+
+def test_the_watermark_is_the_tenth_newest_time_and_the_cutoff_moves_in_hour_steps() -> None:
+    w = ViewWindow(DAY)
+    for i in range(WATERMARK_RANK - 1):
+        w.see(1_000_000.0 + i)
+    assert w.watermark is None and w.cutoff is None and w.keeps(0.0)
+    w.see(2_000_000.0)
+    assert w.watermark == 1_000_000.0
+    assert w.cutoff == (1_000_000.0 - DAY) // CUTOFF_STEP_S * CUTOFF_STEP_S
+    w.see(9e12)  # one event dated far ahead moves the watermark by one rank only
+    assert w.watermark == 1_000_001.0
+    assert not w.keeps(w.cutoff - 1) and w.keeps(w.cutoff) and w.keeps(None)
+    assert ViewWindow.from_json(w.to_json()).cutoff == w.cutoff
+    assert ViewWindow(0).cutoff is None and not ViewWindow(0).enabled
+    with pytest.raises(ValueError, match="view window"):
+        ViewWindow(-1)
+
+
+def test_the_view_forgets_what_the_window_left_and_equals_a_view_of_the_recent_events() -> None:
+    cutoff = IN_ORDER.window.cutoff
+    assert cutoff is not None
+    recent = [e for e in EVENTS if (event_epoch(e.time) or 0) >= cutoff]
+    assert 0 < len(recent) < len(EVENTS) / 2
+    fresh = _view()
+    for e in recent:
+        fresh.apply(e)
+    fresh.refresh()
+    assert _state(IN_ORDER) == _state(fresh)
+    assert IN_ORDER.evicted > 0 and len(IN_ORDER.articles) == len({e.subject for e in recent})
+    assert IN_ORDER.applied == len(EVENTS)
+    stories = IN_ORDER.state()["sections"]["stories"]
+    assert len(stories) == 1 and stories[0]["size"] == len(IN_ORDER.articles)  # the other story went
+    # and without a window nothing is forgotten
+    everything = TalksView()
+    for e in EVENTS:
+        everything.apply(e)
+    everything.refresh()
+    assert len(everything.articles) == LOOPS * 5 + 1
+    assert len(everything.state()["sections"]["stories"]) == 2
+
+
+def test_an_article_too_old_to_keep_still_joins_the_story_index() -> None:
+    """So that the stories do not depend on whether it came before or after the window moved."""
+    late = _other_story(-1)
+    view = _view()
+    for e in (*EVENTS, late):
+        view.apply(e)
+    view.refresh()
+    assert late.subject not in view.articles and late.id in view.seen
+    assert any(k.startswith(late.subject + "@") for k in view._stories.export()["text"])
+
+
+@st.composite
+def deliveries(draw: st.DrawFn) -> list[int]:
+    order = draw(st.permutations(range(len(EVENTS))))
+    for _ in range(draw(st.integers(0, 8))):  # redeliveries
+        order.insert(draw(st.integers(0, len(order))), draw(st.integers(0, len(EVENTS) - 1)))
+    return order
+
+
+@settings(max_examples=15, deadline=None)
+@given(deliveries(), st.sets(st.integers(0, len(EVENTS)), max_size=6))
+def test_any_order_with_refreshes_anywhere_yields_the_same_windowed_view(order: list[int], at: set[int]) -> None:
+    view = _view()
+    for n, i in enumerate(order):
+        view.apply(EVENTS[i])
+        if n in at:
+            view.refresh()
+    view.refresh()
+    assert view.canonical_hash() == IN_ORDER.canonical_hash()
+
+
+@settings(max_examples=10, deadline=None)
+@given(st.integers(0, len(EVENTS)))
+def test_restart_from_a_checkpoint_keeps_the_window(cut: int) -> None:
+    first = _view()
+    for e in EVENTS[:cut]:
+        first.apply(e)
+    first.refresh()
+    restored = TalksView.from_snapshot(first.to_snapshot())
+    assert restored.window.to_json() == first.window.to_json()
+    for e in EVENTS[max(0, cut - 5) :]:
+        restored.apply(e)
+    restored.refresh()
+    assert restored.canonical_hash() == IN_ORDER.canonical_hash()
+
+
+def _loop(tmp_path: Path, days: int) -> ProjectorLoop:
+    settings = replace(Settings(), data_dir=str(tmp_path), view_window_days=days)
+    return ProjectorLoop(
+        settings=settings,
+        hub=ViewHub(),
+        stage=StageMetrics.create(new_registry("test")),
+        store=CheckpointStore.in_dir(settings.data_path),
+        shutdown=Shutdown(),
+    )
+
+
+def test_a_checkpoint_of_another_window_is_rebuilt_from_offset_0(tmp_path: Path) -> None:
+    view = _view(3)
+    for e in EVENTS:
+        view.apply(e)
+    view.refresh()
+    CheckpointStore.in_dir(tmp_path).save(view.to_snapshot(), {("newswire.claims.v1", 0): 42}, saved_at=0.0)
+    same = _loop(tmp_path, 3)
+    same.restore()
+    assert same.hub.view.applied == len(EVENTS) and same.offsets
+    wider = _loop(tmp_path, 30)
+    wider.restore()
+    assert wider.hub.view.applied == 0 and not wider.offsets
+    assert wider.hub.view.window.seconds == 30 * DAY

@@ -8,23 +8,28 @@
 2. **live**: on the view each stream left, one more claims event at a time, each applied and
    refreshed as the caught-up loop does: what a refresh costs on a large view. The ratio of the
    largest view to the smallest shows whether it follows what changed or the size of the view.
-3. **rebuild**: the same events on the embedded broker; a projector started with ``--rebuild``
+3. **window**: a stream four times as long as the view window, events a minute apart: the memory the
+   view holds with the window against without (``NEWSWIRE_VIEW_WINDOW_DAYS``).
+4. **rebuild**: the same events on the embedded broker; a projector started with ``--rebuild``
    (in-process, the service's own wiring) until it has applied them all.
-4. **latency**: the real stages as processes (entities, claims, projector) and the seeds replayed
+5. **latency**: the real stages as processes (entities, claims, projector) and the seeds replayed
    with ``--loop`` at a steady 3 articles/s; for each article, acknowledgement → the view shows
    items it supports (``/api/articles/{id}``, the article's provenance, polled every 50 ms).
    Target p99 ≤ 2 s.
 
-``--events``, ``--seconds`` and ``--rate`` scale it; ``--skip-latency`` runs the first two only.
+``--events``, ``--window-events``, ``--seconds`` and ``--rate`` scale it; ``--skip-latency`` leaves out
+the last.
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import statistics
 import tempfile
 import threading
 import time
+import tracemalloc
 import uuid
 from dataclasses import replace
 from pathlib import Path
@@ -38,6 +43,7 @@ from consumers.projector.pacing import Pacer, settle_heap, tune_gc
 from consumers.projector.runtime import CATCH_UP_BATCH, REFRESH_SHARE
 from consumers.projector.synthetic import claim_stream
 from consumers.projector.view import TalksView
+from consumers.projector.window import ViewWindow
 from newswire import events
 from newswire.broker import start_broker
 from newswire.bus import Publisher, ensure_topics, make_producer
@@ -83,6 +89,23 @@ def live_refresh_ms(view: TalksView, payloads: list[bytes]) -> list[float]:
         view.refresh()
         took.append((time.perf_counter() - t0) * 1000)
     return took
+
+
+def window_memory_mb(n: int, days: int) -> float:
+    """MB the view holds (traced) after ``n`` claims events a minute apart, refreshed every 500,
+    with a window of ``days`` (0: none) — whether memory follows the window or the stream."""
+    payloads = [events.encode(e) for e in claim_stream(n, seed=2, minutes_apart=1)]
+    gc.collect()
+    tracemalloc.start()
+    view = TalksView(window=ViewWindow(days * 86400.0))
+    for i in range(0, n, CATCH_UP_BATCH):
+        for raw in payloads[i : i + CATCH_UP_BATCH]:
+            view.apply(events.decode(raw))
+        view.refresh()
+    gc.collect()
+    held = tracemalloc.get_traced_memory()[0] / 1e6
+    tracemalloc.stop()
+    return held
 
 
 def rebuild_seconds(payloads: list[bytes], workdir: Path) -> float:
@@ -179,6 +202,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--seconds", type=float, default=60.0, help="length of the steady-rate latency run")
     ap.add_argument("--rate", type=float, default=3.0, help="articles per second for the latency run")
     ap.add_argument("--skip-latency", action="store_true")
+    ap.add_argument(
+        "--window-events", type=int, default=20_000, help="events of the window memory run (a minute apart)"
+    )
     args = ap.parse_args(argv)
     figures: dict[str, float | str] = {}
     live_median: dict[int, float] = {}
@@ -198,6 +224,11 @@ def main(argv: list[str] | None = None) -> None:
     if len(live_median) > 1:
         small, large = min(live_median), max(live_median)
         figures[f"live: ratio median at {large} / at {small} events"] = live_median[large] / live_median[small]
+    days = args.window_events // (4 * 1440) or 1  # the stream spans four times the window
+    everything, windowed = window_memory_mb(args.window_events, 0), window_memory_mb(args.window_events, days)
+    figures[f"window: view memory after {args.window_events} events a minute apart, no window (MB)"] = everything
+    figures[f"window: the same with a {days}-day window (MB)"] = windowed
+    figures["window: ratio windowed / no window"] = windowed / everything
     if args.rebuild_events is not None:
         payloads = [events.encode(e) for e in claim_stream(args.rebuild_events)]
     with tempfile.TemporaryDirectory(prefix="newswire-bench-") as tmp:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 import re
 from collections.abc import Iterator, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from newswire import events, ids
@@ -222,9 +223,13 @@ _STATUS = {
 _OBJECTS = [f"{w} {n}" for w in ("ceasefire", "exchange", "deal", "corridor") for n in range(30)]
 
 
-def claim_stream(n: int, seed: int = 1, claims_per_event: int = 4, articles: int | None = None) -> Iterator[Envelope]:
-    """``n`` claims events over ``articles`` articles (default n), drawn from a fixed-size world."""
+def claim_stream(
+    n: int, seed: int = 1, claims_per_event: int = 4, articles: int | None = None, minutes_apart: int = 0
+) -> Iterator[Envelope]:
+    """``n`` claims events over ``articles`` articles (default n), drawn from a fixed-size world;
+    dated over January 2026, or ``minutes_apart`` minutes one after the other from its start."""
     rng = random.Random(seed)
+    start = datetime(2026, 1, 1, tzinfo=UTC)
     n_articles = articles or n
     for i in range(n):
         aid = "art-" + f"{i % n_articles:020x}"
@@ -292,7 +297,11 @@ def claim_stream(n: int, seed: int = 1, claims_per_event: int = 4, articles: int
             type=events.CLAIMS_EXTRACTED,
             source=SOURCE,
             subject=aid,
-            time=f"2026-01-{1 + i % 28:02d}T{i % 24:02d}:00:00Z",
+            time=(
+                events.format_time(start + timedelta(minutes=i * minutes_apart))
+                if minutes_apart
+                else f"2026-01-{1 + i % 28:02d}T{i % 24:02d}:00:00Z"
+            ),
             data={"article_id": aid, "revision": "0" * 24, "extractor": "bench@1", "published": None, "claims": claims},
             extractor="bench@1",
         )

@@ -1,18 +1,25 @@
 """Stories: articles that report the same thing, clustered incrementally (pure, no quadratic pass).
 
 Two articles are linked when their texts are near-duplicates (MinHash of word 3-shingles) or when
-they share enough named entities (MinHash of their entity-id sets). Candidates come from
-``datasketch`` LSH indexes, so adding an article costs about the same however many came before;
-a candidate is confirmed by the MinHash Jaccard estimate, which is symmetric. A story is a
-connected component of the links (union–find), so the clusters do not depend on arrival order.
+they share enough named entities (MinHash of their entity-id sets). Candidates come from LSH bands
+(``datasketch``'s MinHash, and its choice of bands for a threshold); a candidate is confirmed by
+the MinHash Jaccard estimate, which is symmetric. A story is a connected component of the links
+(union–find), so the clusters do not depend on arrival order.
+
+The buckets of the bands group their articles by story (:class:`StoryBands`): a story of the
+talks gathers thousands of articles that share a cast and fall in the same buckets, and a new
+article of that story passes over all of them at once instead of one by one — adding an article
+costs about the number of stories it could join, not the number of articles before it.
 """
 
 from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
+import numpy as np
+import numpy.typing as npt
 from datasketch import MinHash, MinHashLSH
 
 NUM_PERM = 64
@@ -21,10 +28,18 @@ SCHEME = "affine32"  # pinned: checkpointed signatures must be read back with th
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
-def _minhash(tokens: Iterable[str]) -> MinHash:
+Signature = npt.NDArray[np.uint64]
+
+
+def signature(tokens: Iterable[str]) -> Signature:
     mh = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME)
     mh.update_batch([t.encode("utf-8") for t in tokens])
-    return mh
+    return np.asarray(mh.hashvalues, dtype=np.uint64)
+
+
+def similarity(a: Signature, b: Signature) -> float:
+    """The Jaccard estimate of two signatures (as ``MinHash.jaccard``)."""
+    return float(np.count_nonzero(a == b)) / NUM_PERM
 
 
 def shingles(text: str, size: int = 3) -> set[str]:
@@ -34,19 +49,53 @@ def shingles(text: str, size: int = 3) -> set[str]:
     return {" ".join(words[i : i + size]) for i in range(len(words) - size + 1)}
 
 
+class StoryBands:
+    """LSH bands whose buckets hold their keys grouped by story (see the module doc).
+
+    A group is filed under the story its keys had when they were filed; stories merge later, so
+    :meth:`groups` first files every group of a bucket under the story it belongs to now."""
+
+    def __init__(self, threshold: float) -> None:
+        # only for its choice of bands and rows for the threshold (false positives vs negatives)
+        self._ranges = MinHashLSH(threshold=threshold, num_perm=NUM_PERM).hashranges
+        self._tables: list[dict[bytes, dict[str, list[str]]]] = [{} for _ in self._ranges]
+
+    def buckets(self, sig: Signature) -> list[dict[str, list[str]]]:
+        """The bucket of each band a signature falls in (story → keys), made when new."""
+        tables = zip(self._tables, self._ranges, strict=True)
+        return [table.setdefault(sig[lo:hi].tobytes(), {}) for table, (lo, hi) in tables]
+
+    @staticmethod
+    def groups(bucket: dict[str, list[str]], story_of: Callable[[str], str]) -> list[tuple[str, list[str]]]:
+        """A bucket's groups, each filed under its story as it is now (merged groups joined)."""
+        for filed in list(bucket):
+            story = story_of(filed)
+            if story != filed:
+                keys, kept = bucket.pop(filed), bucket.get(story)
+                if kept is None:
+                    bucket[story] = keys
+                elif len(keys) > len(kept):  # extend the larger list by the smaller
+                    bucket[story] = keys
+                    keys.extend(kept)
+                else:
+                    kept.extend(keys)
+        return list(bucket.items())
+
+
 class StoryIndex:
     """Incremental clustering of articles into stories."""
 
     def __init__(self, text_threshold: float = 0.5, entity_threshold: float = 0.3) -> None:
         self.text_threshold = text_threshold
         self.entity_threshold = entity_threshold
-        self._text = MinHashLSH(threshold=text_threshold, num_perm=NUM_PERM)
-        self._ents = MinHashLSH(threshold=entity_threshold, num_perm=NUM_PERM)
-        self._text_mh: dict[str, MinHash] = {}
-        self._ent_mh: dict[str, MinHash] = {}
+        self._text = StoryBands(text_threshold)
+        self._ents = StoryBands(entity_threshold)
+        self._text_mh: dict[str, Signature] = {}
+        self._ent_mh: dict[str, Signature] = {}
         self._parent: dict[str, str] = {}
         self._members: dict[str, list[str]] = {}  # root → the articles of its story
         self._changed: set[str] = set()  # articles whose story gained members since take_changed()
+        self._merged: list[tuple[str, str]] = []  # (absorbed root, root it joined) since take_merged()
         self._text_same: dict[tuple[int, ...], str] = {}  # signature → the first key that had it
         self._ent_same: dict[tuple[int, ...], str] = {}
         self.links = 0
@@ -69,8 +118,13 @@ class StoryIndex:
         if ra != rb:
             lo, hi = sorted((ra, rb))
             self._parent[hi] = lo
-            self._members[lo].extend(self._members.pop(hi))
+            joined, absorbed = self._members[lo], self._members.pop(hi)
+            if len(absorbed) > len(joined):  # copy the smaller list, not the larger
+                joined, absorbed = absorbed, joined
+                self._members[lo] = joined
+            joined.extend(absorbed)
             self._changed.add(lo)
+            self._merged.append((hi, lo))
             self.links += 1
 
     @staticmethod
@@ -79,32 +133,44 @@ class StoryIndex:
 
     def _add(
         self,
-        lsh: MinHashLSH,
-        store: dict[str, MinHash],
+        bands: StoryBands,
+        store: dict[str, Signature],
         same: dict[tuple[int, ...], str],
         key: str,
-        mh: MinHash,
+        sig: Signature,
         threshold: float,
     ) -> None:
         if key in store:
             return
         me = self._article(key)
-        signature = tuple(int(x) for x in mh.hashvalues)
-        if signature in same:
+        exact = tuple(int(x) for x in sig)
+        if exact in same:
             # an exact copy (syndicated wire text, the same entities): whatever it would link to,
             # its twin already did (equal signatures, equal estimates), so one link is enough
             # and the index need not grow
-            self._union(me, self._article(same[signature]))
-            store[key] = mh
+            self._union(me, self._article(same[exact]))
+            store[key] = sig
             return
-        same[signature] = key
-        for other in sorted(lsh.query(mh)):
-            # a candidate already in this story adds no link: skipping it keeps a flood of
-            # near-duplicates (one story, thousands of copies) from costing a comparison each
-            if self._find(self._article(other)) != self._find(me) and mh.jaccard(store[other]) >= threshold:
-                self._union(me, self._article(other))
-        lsh.insert(key, mh)
-        store[key] = mh
+        same[exact] = key
+        buckets = bands.buckets(sig)
+        unlike: set[str] = set()  # candidates compared and found too different
+        for bucket in buckets:
+            for story, keys in StoryBands.groups(bucket, self._find):
+                # a story this article is in already adds no link: its copies are passed over
+                # at once. Any other story is joined through its first member similar enough.
+                if self._find(story) == self._find(me):
+                    continue
+                for other in keys:
+                    if other in unlike:
+                        continue
+                    if similarity(sig, store[other]) >= threshold:
+                        self._union(me, self._article(other))
+                        break
+                    unlike.add(other)
+        story = self._find(me)
+        for bucket in buckets:
+            bucket.setdefault(story, []).append(key)
+        store[key] = sig
 
     def add_text(self, article_id: str, revision: str, text: str) -> None:
         """Index one revision's text (a revision already indexed is ignored)."""
@@ -112,7 +178,7 @@ class StoryIndex:
         toks = shingles(text)
         if toks:
             key = f"{article_id}@{revision}"
-            self._add(self._text, self._text_mh, self._text_same, key, _minhash(toks), self.text_threshold)
+            self._add(self._text, self._text_mh, self._text_same, key, signature(toks), self.text_threshold)
 
     def add_entities(self, article_id: str, version: str, entity_ids: Iterable[str]) -> None:
         """Index one extraction's entity set (one version per key, ignored when repeated)."""
@@ -120,13 +186,13 @@ class StoryIndex:
         ids = sorted(set(entity_ids))
         if len(ids) >= 2:
             key = f"{article_id}@{version}"
-            self._add(self._ents, self._ent_mh, self._ent_same, key, _minhash(ids), self.entity_threshold)
+            self._add(self._ents, self._ent_mh, self._ent_same, key, signature(ids), self.entity_threshold)
 
     def export(self) -> dict[str, dict[str, list[int]]]:
         """The indexed signatures (for a checkpoint); :meth:`restore` rebuilds the same index."""
         return {
-            "text": {k: [int(x) for x in mh.hashvalues] for k, mh in sorted(self._text_mh.items())},
-            "entities": {k: [int(x) for x in mh.hashvalues] for k, mh in sorted(self._ent_mh.items())},
+            "text": {k: [int(x) for x in sig] for k, sig in sorted(self._text_mh.items())},
+            "entities": {k: [int(x) for x in sig] for k, sig in sorted(self._ent_mh.items())},
         }
 
     @classmethod
@@ -135,13 +201,13 @@ class StoryIndex:
         for a in articles:
             index._find(a)
         for key, values in saved.get("text", {}).items():
-            mh = MinHash(num_perm=NUM_PERM, seed=SEED, hashvalues=values, scheme=SCHEME)
             index._find(cls._article(key))
-            index._add(index._text, index._text_mh, index._text_same, key, mh, index.text_threshold)
+            sig = np.asarray(values, dtype=np.uint64)
+            index._add(index._text, index._text_mh, index._text_same, key, sig, index.text_threshold)
         for key, values in saved.get("entities", {}).items():
-            mh = MinHash(num_perm=NUM_PERM, seed=SEED, hashvalues=values, scheme=SCHEME)
             index._find(cls._article(key))
-            index._add(index._ents, index._ent_mh, index._ent_same, key, mh, index.entity_threshold)
+            sig = np.asarray(values, dtype=np.uint64)
+            index._add(index._ents, index._ent_mh, index._ent_same, key, sig, index.entity_threshold)
         return index
 
     def clusters(self) -> list[list[str]]:
@@ -157,6 +223,12 @@ class StoryIndex:
     def members(self, article_id: str) -> list[str]:
         """The articles of ``article_id``'s story, sorted."""
         return sorted(self._members[self._find(article_id)])
+
+    def take_merged(self) -> list[tuple[str, str]]:
+        """The stories merged since the last call, in order: (the absorbed story's id, the id of
+        the story it joined). A story's id is its smallest article id, so the joined one is kept."""
+        merged, self._merged = self._merged, []
+        return merged
 
     def take_changed(self) -> set[str]:
         """Articles whose story gained members since the last call (one per story is enough)."""

@@ -28,6 +28,7 @@ from consumers.projector.facts import Fact, Lexicon, facts_from_claims, lexicon,
 from consumers.projector.merge import Sig
 from consumers.projector.regions import MatchKey, RegionIndex
 from consumers.projector.stories import StoryIndex
+from consumers.projector.story_digest import StoryArticle, StoryDigest
 from consumers.projector.window import ViewWindow, event_epoch
 from newswire import events
 from newswire.events import Envelope
@@ -68,6 +69,9 @@ class ArticleRec:
 
     def ref(self) -> items.ArticleRef:
         return items.ArticleRef(self.article_id, self.outlet, self.title, self.time, self.url)
+
+    def in_story(self) -> StoryArticle:
+        return StoryArticle(self.article_id, self.outlet, self.title, self.url, self.time)
 
 
 @dataclass(frozen=True)
@@ -129,7 +133,8 @@ class TalksView:
         self._stale: set[str] = set()  # a key went away: regions are recomputed, then rebuilt
         self._ceasefire_dirty = False
         self._story_dirty: set[str] = set()  # articles whose story item must be rebuilt
-        self._story_item_of: dict[str, str] = {}  # article → the story item that lists it
+        self._story_digests: dict[str, StoryDigest] = {}  # story id → what its item shows
+        self._stories_gone: set[str] = set()  # stories merged into another since the last refresh
         self._entity_articles: dict[str, set[str]] = defaultdict(set)  # entity → articles naming it
         self._story_entities: dict[str, frozenset[str]] = {}  # article → the entities stories compare
         self._items: dict[str, dict[str, Any]] = {}
@@ -199,6 +204,7 @@ class TalksView:
         if old is not None and (old.time, old.event_id) >= (rec.time, rec.event_id):
             return
         self.articles[aid] = rec
+        self._story_digest(aid).add_article(rec.in_story())
         self._story_dirty.add(aid)
         for f in (*self.claims.get(aid, ((), ()))[1], *self._titles.get(aid, ())):
             self._touch(f)
@@ -220,10 +226,35 @@ class TalksView:
     def _index_story_text(self, env: Envelope) -> None:
         d = env.data
         self._stories.add_text(str(d["article_id"]), str(d["revision"]), str(d["body"]))
+        self._merge_story_digests()
 
     def _index_story_entities(self, env: Envelope, recs: Sequence[EntityRec]) -> None:
         aid = str(env.data["article_id"])
         self._stories.add_entities(aid, env.id, (e.id for e in recs if e.type in STORY_ENTITY_TYPES))
+        self._merge_story_digests()
+
+    def _story_digest(self, aid: str) -> StoryDigest:
+        root = self._stories.story_of(aid)
+        digest = self._story_digests.get(root)
+        if digest is None:
+            digest = self._story_digests[root] = StoryDigest()
+        return digest
+
+    def _merge_story_digests(self) -> None:
+        """Stories the index just merged: their digests too (the smaller into the larger)."""
+        for absorbed, joined in self._stories.take_merged():
+            self._stories_gone.add(absorbed)
+            taken = self._story_digests.pop(absorbed, None)
+            kept = self._story_digests.get(joined)
+            if taken is None:
+                continue
+            if kept is None:
+                self._story_digests[joined] = taken
+            elif len(taken) > len(kept):
+                taken.absorb(kept)
+                self._story_digests[joined] = taken
+            else:
+                kept.absorb(taken)
 
     def _apply_claims(self, env: Envelope) -> None:
         d = env.data
@@ -318,6 +349,9 @@ class TalksView:
         for e in old:
             self._entity_articles[e.id].discard(aid)
         named = frozenset(e.id for e in new if e.type in STORY_ENTITY_TYPES)
+        digest = self._story_digest(aid)
+        digest.remove_entities(self._story_entities.get(aid, ()))
+        digest.add_entities(named)
         self._story_entities[aid] = named
         for eid in named:
             self._entity_articles[eid].add(aid)
@@ -420,11 +454,12 @@ class TalksView:
         old_entities = [aid for aid, (rank, _recs) in self.entities.items() if not keeps(event_epoch(rank[0]))]
         for aid in old_entities:
             _rank, recs = self.entities.pop(aid)
-            self._index_entities(aid, recs, ())
+            self._index_entities(aid, recs, ())  # (its story no longer counts its entities)
             self._story_entities.pop(aid, None)
         old_articles = [aid for aid, rec in self.articles.items() if not keeps(event_epoch(rec.time))]
         for aid in old_articles:
             del self.articles[aid]
+            self._story_digest(aid).remove_article(aid)
             for f in self.claims.get(aid, ((), ()))[1]:  # kept claims lose their article's details
                 self._touch(f)
         for aid in sorted({*old_entities, *old_articles}):
@@ -558,52 +593,21 @@ class TalksView:
         return items.build_item(bucket, facts, self._lookups())
 
     def _refresh_stories(self) -> list[Change]:
-        """Rebuild the stories that gained articles or whose articles, entities or names changed."""
+        """Rebuild the items of the stories that gained articles or whose articles, entities or
+        names changed; drop those of stories merged into another. A story's id is its smallest
+        article id, so its item keeps its id as the story grows (see :class:`StoryIndex`)."""
         dirty = self._story_dirty | self._stories.take_changed()
         self._story_dirty = set()
-        stories = {tuple(self._stories.members(a)) for a in dirty}
-        old_ids = {self._story_item_of[a] for members in stories for a in members if a in self._story_item_of}
+        roots = {self._stories.story_of(a) for a in dirty}
+        gone, self._stories_gone = self._stories_gone, set()
+        old_ids = {stable_id("story", r) for r in roots | gone} & self._bucket_items.get("stories", set())
         new_items: dict[str, dict[str, Any]] = {}
-        for members in sorted(stories):
-            item = self._build_story(members)
+        for root in sorted(roots):
+            digest = self._story_digests.get(root)
+            item = digest.item(stable_id("story", root), self.name_of) if digest is not None else None
             if item is not None:
                 new_items[item["id"]] = item
-                for a in members:
-                    self._story_item_of[a] = item["id"]
         return self._swap("stories", old_ids, new_items)
-
-    def _build_story(self, members: Sequence[str]) -> dict[str, Any] | None:
-        """The item of one story (its articles sorted by id), or None before any article arrived."""
-        arts = [self.articles[a] for a in members if a in self.articles]
-        if not arts:
-            return None
-        arts.sort(key=lambda r: (r.time, r.article_id))
-        ent_count: Counter[str] = Counter()
-        for a in members:
-            ent_count.update(self._story_entities.get(a, ()))
-        top = sorted(ent_count.items(), key=lambda kv: (-kv[1], kv[0]))[:8]
-        item_id = stable_id("story", members[0])
-        outlets = sorted({a.outlet for a in arts})
-        return {
-            "id": item_id,
-            "section": "stories",
-            "kind": "story",
-            "label": arts[0].title,
-            "size": len(arts),  # the articles the view holds (see _evict)
-            "sources": len(outlets),
-            "outlets": outlets,
-            "first_seen": arts[0].time,
-            "last_seen": max(a.time for a in arts),
-            "entities": [{"id": e, "name": self.name_of(e), "articles": n} for e, n in top],
-            "articles": items.bounded(
-                [
-                    {"article_id": a.article_id, "outlet": a.outlet, "title": a.title, "url": a.url, "time": a.time}
-                    for a in arts
-                ],
-                items.MAX_LISTED_ARTICLES,
-            ),
-            "conflicts": [],
-        }
 
     def _ceasefire(self) -> dict[str, Any]:
         """Agreed only when an agreement about a ceasefire is reported as agreed or held."""
@@ -734,6 +738,9 @@ class TalksView:
             rec = ArticleRec(*row)
             view.articles[rec.article_id] = rec
         view._stories = StoryIndex.restore(snap.get("stories", {}), view.articles)
+        view._stories.take_merged()  # (the digests are built from the stories as they are now)
+        for rec in view.articles.values():
+            view._story_digest(rec.article_id).add_article(rec.in_story())
         for aid, (rank, recs) in snap["entities"].items():
             ents = tuple(EntityRec(i, n, t, s, tuple(tuple(m) for m in ms)) for i, n, t, s, ms in recs)
             view.entities[aid] = ((str(rank[0]), str(rank[1]), str(rank[2])), ents)

@@ -8,16 +8,20 @@
 2. **live**: on the view each stream left, one more claims event at a time, each applied and
    refreshed as the caught-up loop does: what a refresh costs on a large view. The ratio of the
    largest view to the smallest shows whether it follows what changed or the size of the view.
-3. **window**: a stream four times as long as the view window, events a minute apart: the memory the
+3. **story**: one story of the talks that keeps growing (rewrites of one wire text and one cast,
+   ``synthetic.story_flood``): one more article and its entities, each applied and refreshed, on
+   a view whose story holds 1,000 and 8,000 articles. The ratio shows whether an article costs
+   what it changes or the size of its story.
+4. **window**: a stream four times as long as the view window, events a minute apart: the memory the
    view holds with the window against without (``NEWSWIRE_VIEW_WINDOW_DAYS``).
-4. **rebuild**: the same events on the embedded broker; a projector started with ``--rebuild``
+5. **rebuild**: the same events on the embedded broker; a projector started with ``--rebuild``
    (in-process, the service's own wiring) until it has applied them all.
-5. **latency**: the real stages as processes (entities, claims, projector) and the seeds replayed
+6. **latency**: the real stages as processes (entities, claims, projector) and the seeds replayed
    with ``--loop`` at a steady 3 articles/s; for each article, acknowledgement → the view shows
    items it supports (``/api/articles/{id}``, the article's provenance, polled every 50 ms).
    Target p99 ≤ 2 s.
 
-``--events``, ``--window-events``, ``--seconds`` and ``--rate`` scale it; ``--skip-latency`` leaves out
+``--events``, ``--story-articles``, ``--window-events``, ``--seconds`` and ``--rate`` scale it; ``--skip-latency`` leaves out
 the last.
 """
 
@@ -41,7 +45,7 @@ from bench.common import peak_rss_mb, report
 from consumers.projector import service
 from consumers.projector.pacing import Pacer, settle_heap, tune_gc
 from consumers.projector.runtime import CATCH_UP_BATCH, REFRESH_SHARE
-from consumers.projector.synthetic import claim_stream
+from consumers.projector.synthetic import claim_stream, story_flood
 from consumers.projector.view import TalksView
 from consumers.projector.window import ViewWindow
 from newswire import events
@@ -89,6 +93,19 @@ def live_refresh_ms(view: TalksView, payloads: list[bytes]) -> list[float]:
         view.refresh()
         took.append((time.perf_counter() - t0) * 1000)
     return took
+
+
+def story_refresh_ms(n: int) -> tuple[list[float], int]:
+    """Milliseconds per event (decode, apply, refresh) for ``LIVE_EVENTS`` more events of a story
+    that holds ``n`` articles already; and how many stories the view shows."""
+    stream = [events.encode(e) for e in story_flood(n + LIVE_EVENTS // 2)]
+    view = TalksView()
+    for i in range(0, 2 * n, CATCH_UP_BATCH):
+        for raw in stream[i : min(i + CATCH_UP_BATCH, 2 * n)]:
+            view.apply(events.decode(raw))
+        view.refresh()
+    took = live_refresh_ms(view, stream[2 * n :])
+    return took, view.section_sizes()["stories"]
 
 
 def window_memory_mb(n: int, days: int) -> float:
@@ -203,6 +220,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--rate", type=float, default=3.0, help="articles per second for the latency run")
     ap.add_argument("--skip-latency", action="store_true")
     ap.add_argument(
+        "--story-articles", type=int, nargs=2, default=[1_000, 8_000], help="story sizes of the story run"
+    )
+    ap.add_argument(
         "--window-events", type=int, default=20_000, help="events of the window memory run (a minute apart)"
     )
     args = ap.parse_args(argv)
@@ -224,6 +244,14 @@ def main(argv: list[str] | None = None) -> None:
     if len(live_median) > 1:
         small, large = min(live_median), max(live_median)
         figures[f"live: ratio median at {large} / at {small} events"] = live_median[large] / live_median[small]
+    story_median: dict[int, float] = {}
+    for n in args.story_articles:
+        took, shown = story_refresh_ms(n)
+        story_median[n] = statistics.median(took)
+        figures[f"story of {n} articles: one more article or entities event + refresh, median (ms)"] = story_median[n]
+        figures[f"story of {n} articles: stories shown"] = shown
+    small, large = args.story_articles
+    figures[f"story: ratio median at {large} / at {small} articles"] = story_median[large] / story_median[small]
     days = args.window_events // (4 * 1440) or 1  # the stream spans four times the window
     everything, windowed = window_memory_mb(args.window_events, 0), window_memory_mb(args.window_events, days)
     figures[f"window: view memory after {args.window_events} events a minute apart, no window (MB)"] = everything

@@ -49,25 +49,39 @@ def shingles(text: str, size: int = 3) -> set[str]:
     return {" ".join(words[i : i + size]) for i in range(len(words) - size + 1)}
 
 
+#: A bucket of a band: the one key that fell in it (most buckets), or its keys grouped by story.
+Bucket = str | dict[str, list[str]]
+
+
+def article_of(key: str) -> str:
+    """The article of an index key (``article@revision`` or ``article@extraction``)."""
+    return key.split("@", 1)[0]
+
+
 class StoryBands:
     """LSH bands whose buckets hold their keys grouped by story (see the module doc).
 
     A group is filed under the story its keys had when they were filed; stories merge later, so
-    :meth:`groups` first files every group of a bucket under the story it belongs to now."""
+    :meth:`groups` first files every group of a bucket under the story it belongs to now. A
+    bucket of one key is that key alone: most are, and a dict and a list each would triple the
+    index's memory."""
 
     def __init__(self, threshold: float) -> None:
         # only for its choice of bands and rows for the threshold (false positives vs negatives)
         self._ranges = MinHashLSH(threshold=threshold, num_perm=NUM_PERM).hashranges
-        self._tables: list[dict[bytes, dict[str, list[str]]]] = [{} for _ in self._ranges]
+        self._tables: list[dict[bytes, Bucket]] = [{} for _ in self._ranges]
 
-    def buckets(self, sig: Signature) -> list[dict[str, list[str]]]:
-        """The bucket of each band a signature falls in (story → keys), made when new."""
-        tables = zip(self._tables, self._ranges, strict=True)
-        return [table.setdefault(sig[lo:hi].tobytes(), {}) for table, (lo, hi) in tables]
+    def parts(self, sig: Signature) -> list[bytes]:
+        """The signature's rows of each band (the bucket it falls in, band by band)."""
+        return [sig[lo:hi].tobytes() for lo, hi in self._ranges]
 
-    @staticmethod
-    def groups(bucket: dict[str, list[str]], story_of: Callable[[str], str]) -> list[tuple[str, list[str]]]:
-        """A bucket's groups, each filed under its story as it is now (merged groups joined)."""
+    def groups(self, band: int, part: bytes, story_of: Callable[[str], str]) -> list[tuple[str, list[str]]]:
+        """A bucket's keys by story (as stories are now: merged groups are joined first)."""
+        bucket = self._tables[band].get(part)
+        if bucket is None:
+            return []
+        if isinstance(bucket, str):
+            return [(story_of(article_of(bucket)), [bucket])]
         for filed in list(bucket):
             story = story_of(filed)
             if story != filed:
@@ -81,6 +95,17 @@ class StoryBands:
                     kept.extend(keys)
         return list(bucket.items())
 
+    def insert(self, band: int, part: bytes, key: str, story: str, story_of: Callable[[str], str]) -> None:
+        """File a key in a bucket under its story."""
+        table = self._tables[band]
+        bucket = table.get(part)
+        if bucket is None:
+            table[part] = key
+            return
+        if isinstance(bucket, str):
+            bucket = table[part] = {story_of(article_of(bucket)): [bucket]}
+        bucket.setdefault(story, []).append(key)
+
 
 class StoryIndex:
     """Incremental clustering of articles into stories."""
@@ -90,14 +115,15 @@ class StoryIndex:
         self.entity_threshold = entity_threshold
         self._text = StoryBands(text_threshold)
         self._ents = StoryBands(entity_threshold)
-        self._text_mh: dict[str, Signature] = {}
-        self._ent_mh: dict[str, Signature] = {}
+        # key → its signature's bytes (one object for a signature and its copies: see _add)
+        self._text_mh: dict[str, bytes] = {}
+        self._ent_mh: dict[str, bytes] = {}
         self._parent: dict[str, str] = {}
         self._members: dict[str, list[str]] = {}  # root → the articles of its story
         self._changed: set[str] = set()  # articles whose story gained members since take_changed()
         self._merged: list[tuple[str, str]] = []  # (absorbed root, root it joined) since take_merged()
-        self._text_same: dict[tuple[int, ...], str] = {}  # signature → the first key that had it
-        self._ent_same: dict[tuple[int, ...], str] = {}
+        self._text_same: dict[bytes, str] = {}  # signature → the first key that had it
+        self._ent_same: dict[bytes, str] = {}
         self.links = 0
 
     # union-find over article ids -------------------------------------------------------------
@@ -127,35 +153,31 @@ class StoryIndex:
             self._merged.append((hi, lo))
             self.links += 1
 
-    @staticmethod
-    def _article(key: str) -> str:
-        return key.split("@", 1)[0]
-
     def _add(
         self,
         bands: StoryBands,
-        store: dict[str, Signature],
-        same: dict[tuple[int, ...], str],
+        store: dict[str, bytes],
+        same: dict[bytes, str],
         key: str,
         sig: Signature,
         threshold: float,
     ) -> None:
         if key in store:
             return
-        me = self._article(key)
-        exact = tuple(int(x) for x in sig)
+        me = article_of(key)
+        exact = sig.tobytes()
         if exact in same:
             # an exact copy (syndicated wire text, the same entities): whatever it would link to,
             # its twin already did (equal signatures, equal estimates), so one link is enough
             # and the index need not grow
-            self._union(me, self._article(same[exact]))
-            store[key] = sig
+            self._union(me, article_of(same[exact]))
+            store[key] = store[same[exact]]
             return
         same[exact] = key
-        buckets = bands.buckets(sig)
+        parts = bands.parts(sig)
         unlike: set[str] = set()  # candidates compared and found too different
-        for bucket in buckets:
-            for story, keys in StoryBands.groups(bucket, self._find):
+        for band, part in enumerate(parts):
+            for story, keys in bands.groups(band, part, self._find):
                 # a story this article is in already adds no link: its copies are passed over
                 # at once. Any other story is joined through its first member similar enough.
                 if self._find(story) == self._find(me):
@@ -163,14 +185,14 @@ class StoryIndex:
                 for other in keys:
                     if other in unlike:
                         continue
-                    if similarity(sig, store[other]) >= threshold:
-                        self._union(me, self._article(other))
+                    if similarity(sig, np.frombuffer(store[other], dtype=np.uint64)) >= threshold:
+                        self._union(me, article_of(other))
                         break
                     unlike.add(other)
         story = self._find(me)
-        for bucket in buckets:
-            bucket.setdefault(story, []).append(key)
-        store[key] = sig
+        for band, part in enumerate(parts):
+            bands.insert(band, part, key, story, self._find)
+        store[key] = exact
 
     def add_text(self, article_id: str, revision: str, text: str) -> None:
         """Index one revision's text (a revision already indexed is ignored)."""
@@ -191,8 +213,8 @@ class StoryIndex:
     def export(self) -> dict[str, dict[str, list[int]]]:
         """The indexed signatures (for a checkpoint); :meth:`restore` rebuilds the same index."""
         return {
-            "text": {k: [int(x) for x in sig] for k, sig in sorted(self._text_mh.items())},
-            "entities": {k: [int(x) for x in sig] for k, sig in sorted(self._ent_mh.items())},
+            "text": {k: np.frombuffer(sig, dtype=np.uint64).tolist() for k, sig in sorted(self._text_mh.items())},
+            "entities": {k: np.frombuffer(sig, dtype=np.uint64).tolist() for k, sig in sorted(self._ent_mh.items())},
         }
 
     @classmethod
@@ -201,11 +223,11 @@ class StoryIndex:
         for a in articles:
             index._find(a)
         for key, values in saved.get("text", {}).items():
-            index._find(cls._article(key))
+            index._find(article_of(key))
             sig = np.asarray(values, dtype=np.uint64)
             index._add(index._text, index._text_mh, index._text_same, key, sig, index.text_threshold)
         for key, values in saved.get("entities", {}).items():
-            index._find(cls._article(key))
+            index._find(article_of(key))
             sig = np.asarray(values, dtype=np.uint64)
             index._add(index._ents, index._ent_mh, index._ent_same, key, sig, index.entity_threshold)
         return index

@@ -16,6 +16,7 @@ from typing import Any
 
 from newswire import events, ids
 from newswire.events import Envelope
+from newswire.records import ArticleIngested, Extraction, Origin
 
 EXTRACTOR_GOLD = "gold@1"
 SOURCE = "urn:newswire:test"
@@ -303,5 +304,49 @@ def claim_stream(
                 else f"2026-01-{1 + i % 28:02d}T{i % 24:02d}:00:00Z"
             ),
             data={"article_id": aid, "revision": "0" * 24, "extractor": "bench@1", "published": None, "claims": claims},
+            extractor="bench@1",
+        )
+
+
+_WIRE_WORDS = [f"word{i}" for i in range(3000)]
+_CAST = [f"person-{i}" for i in range(12)] + [f"place-{i}" for i in range(6)]
+
+
+def story_flood(n: int, seed: int = 1, changed_words: int = 8) -> Iterator[Envelope]:
+    """``n`` articles of one long-running story, each with its entities event: rewrites of one
+    wire text (``changed_words`` of its 150 words replaced), naming most of one cast, from 30
+    outlets a minute apart — the articles of a story of the talks, as many as months bring."""
+    rng = random.Random(seed)
+    base = [rng.choice(_WIRE_WORDS) for _ in range(150)]
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    for i in range(n):
+        words = list(base)
+        for _ in range(changed_words):
+            words[rng.randrange(len(words))] = rng.choice(_WIRE_WORDS)
+        aid = ids.article_id_for_text(f"flood {seed} {i}")
+        when = events.format_time(start + timedelta(minutes=i))
+        record = ArticleIngested(
+            article_id=aid,
+            revision="0" * 24,
+            url=None,
+            title=f"Report {i}",
+            outlet=f"outlet-{i % 30}",
+            published=when,
+            body=" ".join(words) + ".",
+            origin=Origin(kind="seed", path=f"flood-{i}.txt"),
+            extraction=Extraction(outcome="text"),
+        )
+        article = record.envelope(SOURCE, start + timedelta(minutes=i))
+        cast = rng.sample(_CAST, 10)
+        yield article
+        yield derived(
+            article,
+            events.ENTITIES_EXTRACTED,
+            {
+                "article_id": aid,
+                "revision": record.revision,
+                "extractor": "bench@1",
+                "entities": [{"id": e, "name": e.title(), "type": "PERSON", "salience": 0.5} for e in cast],
+            },
             extractor="bench@1",
         )

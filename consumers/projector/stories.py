@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -118,6 +119,7 @@ class StoryIndex:
         # key → its signature's bytes (one object for a signature and its copies: see _add)
         self._text_mh: dict[str, bytes] = {}
         self._ent_mh: dict[str, bytes] = {}
+        self._times: dict[str, float] = {}  # key → its event's time, when known (see since())
         self._parent: dict[str, str] = {}
         self._members: dict[str, list[str]] = {}  # root → the articles of its story
         self._changed: set[str] = set()  # articles whose story gained members since take_changed()
@@ -161,9 +163,12 @@ class StoryIndex:
         key: str,
         sig: Signature,
         threshold: float,
+        at: float | None,
     ) -> None:
         if key in store:
             return
+        if at is not None:
+            self._times[key] = at
         me = article_of(key)
         exact = sig.tobytes()
         if exact in same:
@@ -194,43 +199,66 @@ class StoryIndex:
             bands.insert(band, part, key, story, self._find)
         store[key] = exact
 
-    def add_text(self, article_id: str, revision: str, text: str) -> None:
-        """Index one revision's text (a revision already indexed is ignored)."""
+    def add_text(self, article_id: str, revision: str, text: str, at: float | None = None) -> None:
+        """Index one revision's text (a revision already indexed is ignored); ``at``: the time of
+        its event (Unix seconds), which :meth:`since` reads."""
         self._find(article_id)
         toks = shingles(text)
         if toks:
             key = f"{article_id}@{revision}"
-            self._add(self._text, self._text_mh, self._text_same, key, signature(toks), self.text_threshold)
+            self._add(self._text, self._text_mh, self._text_same, key, signature(toks), self.text_threshold, at)
 
-    def add_entities(self, article_id: str, version: str, entity_ids: Iterable[str]) -> None:
+    def add_entities(self, article_id: str, version: str, entity_ids: Iterable[str], at: float | None = None) -> None:
         """Index one extraction's entity set (one version per key, ignored when repeated)."""
         self._find(article_id)
         ids = sorted(set(entity_ids))
         if len(ids) >= 2:
             key = f"{article_id}@{version}"
-            self._add(self._ents, self._ent_mh, self._ent_same, key, signature(ids), self.entity_threshold)
+            self._add(self._ents, self._ent_mh, self._ent_same, key, signature(ids), self.entity_threshold, at)
 
-    def export(self) -> dict[str, dict[str, list[int]]]:
-        """The indexed signatures (for a checkpoint); :meth:`restore` rebuilds the same index."""
+    def export(self) -> dict[str, dict[str, Any]]:
+        """The indexed signatures and their times (for a checkpoint); :meth:`restore` rebuilds the
+        same index."""
         return {
             "text": {k: np.frombuffer(sig, dtype=np.uint64).tolist() for k, sig in sorted(self._text_mh.items())},
             "entities": {k: np.frombuffer(sig, dtype=np.uint64).tolist() for k, sig in sorted(self._ent_mh.items())},
+            "times": dict(sorted(self._times.items())),
         }
 
     @classmethod
-    def restore(cls, saved: dict[str, dict[str, list[int]]], articles: Iterable[str] = ()) -> StoryIndex:
-        index = cls()
+    def restore(cls, saved: Mapping[str, Mapping[str, Any]], articles: Iterable[str] = ()) -> StoryIndex:
+        """The index a checkpoint saved (a key saved without a time is never forgotten)."""
+
+        def signatures(kind: str) -> dict[str, bytes]:
+            return {k: np.asarray(v, dtype=np.uint64).tobytes() for k, v in saved.get(kind, {}).items()}
+
+        times = {k: float(t) for k, t in saved.get("times", {}).items()}
+        return cls()._filled(signatures("text"), signatures("entities"), times, articles)
+
+    def since(self, cutoff: float, articles: Iterable[str] = ()) -> StoryIndex:
+        """The index of only the keys whose events are not older than ``cutoff`` (and of
+        ``articles``): as if the older had never been added. Links cannot be taken out of a
+        union–find, so it is built anew; a pass over the keys kept."""
+
+        def recent(store: Mapping[str, bytes]) -> dict[str, bytes]:
+            return {k: sig for k, sig in store.items() if self._times.get(k, cutoff) >= cutoff}
+
+        fresh = StoryIndex(self.text_threshold, self.entity_threshold)
+        return fresh._filled(recent(self._text_mh), recent(self._ent_mh), self._times, articles)
+
+    def _filled(
+        self, text: Mapping[str, bytes], ents: Mapping[str, bytes], times: Mapping[str, float], articles: Iterable[str]
+    ) -> StoryIndex:
         for a in articles:
-            index._find(a)
-        for key, values in saved.get("text", {}).items():
-            index._find(article_of(key))
-            sig = np.asarray(values, dtype=np.uint64)
-            index._add(index._text, index._text_mh, index._text_same, key, sig, index.text_threshold)
-        for key, values in saved.get("entities", {}).items():
-            index._find(article_of(key))
-            sig = np.asarray(values, dtype=np.uint64)
-            index._add(index._ents, index._ent_mh, index._ent_same, key, sig, index.entity_threshold)
-        return index
+            self._find(a)
+        for bands, store, same, threshold, saved in (
+            (self._text, self._text_mh, self._text_same, self.text_threshold, text),
+            (self._ents, self._ent_mh, self._ent_same, self.entity_threshold, ents),
+        ):
+            for key, raw in saved.items():
+                self._find(article_of(key))
+                self._add(bands, store, same, key, np.frombuffer(raw, dtype=np.uint64), threshold, times.get(key))
+        return self
 
     def clusters(self) -> list[list[str]]:
         """Stories as sorted lists of article ids, in order of their smallest id."""

@@ -135,6 +135,7 @@ class TalksView:
         self._story_dirty: set[str] = set()  # articles whose story item must be rebuilt
         self._story_digests: dict[str, StoryDigest] = {}  # story id → what its item shows
         self._stories_gone: set[str] = set()  # stories merged into another since the last refresh
+        self._stories_redone = False  # the story index was rebuilt since the last refresh
         self._entity_articles: dict[str, set[str]] = defaultdict(set)  # entity → articles naming it
         self._story_entities: dict[str, frozenset[str]] = {}  # article → the entities stories compare
         self._items: dict[str, dict[str, Any]] = {}
@@ -150,6 +151,7 @@ class TalksView:
         self._sig_facts: dict[tuple[str, Sig], tuple[Fact, frozenset[str]]] = {}  # first fact, articles
         self._about_ceasefire: set[str] = set()  # agreements and proposals whose object is one
         self._evicted_to: float | None = None  # the window's cutoff when the view last forgot
+        self._index_evicted_to: float | None = None  # … and the story index's (see _evict)
 
     # ------------------------------------------------------------------------------- applying
     def apply(self, env: Envelope) -> TalksView:
@@ -157,11 +159,12 @@ class TalksView:
         if env.id in self.seen:
             return self
         if self.window.enabled and not self._in_window(env):
-            # too old to keep, but the stories remember every article's sketch (see _evict)
-            if env.type == events.ARTICLE_INGESTED:
-                self._index_story_text(env)
-            elif env.type == events.ENTITIES_EXTRACTED:
-                self._index_story_entities(env, tuple(_entity_rec(e) for e in env.data.get("entities") or ()))
+            # too old to keep, but maybe not for the story index, which forgets later (see _evict)
+            if self.window.indexes(event_epoch(env.time)):
+                if env.type == events.ARTICLE_INGESTED:
+                    self._index_story_text(env)
+                elif env.type == events.ENTITIES_EXTRACTED:
+                    self._index_story_entities(env, tuple(_entity_rec(e) for e in env.data.get("entities") or ()))
             self.seen.add(env.id)  # counted as applied: the view is a function of the events seen
             self.applied += 1
             return self
@@ -225,12 +228,13 @@ class TalksView:
 
     def _index_story_text(self, env: Envelope) -> None:
         d = env.data
-        self._stories.add_text(str(d["article_id"]), str(d["revision"]), str(d["body"]))
+        self._stories.add_text(str(d["article_id"]), str(d["revision"]), str(d["body"]), event_epoch(env.time))
         self._merge_story_digests()
 
     def _index_story_entities(self, env: Envelope, recs: Sequence[EntityRec]) -> None:
         aid = str(env.data["article_id"])
-        self._stories.add_entities(aid, env.id, (e.id for e in recs if e.type in STORY_ENTITY_TYPES))
+        named = (e.id for e in recs if e.type in STORY_ENTITY_TYPES)
+        self._stories.add_entities(aid, env.id, named, event_epoch(env.time))
         self._merge_story_digests()
 
     def _story_digest(self, aid: str) -> StoryDigest:
@@ -438,10 +442,9 @@ class TalksView:
 
     def _evict(self) -> None:
         """Forget what the window moved past: claims, entities and articles older than its cutoff,
-        as if they had never been applied — but for the story index, which keeps every article's
-        sketches (a few KB; links cannot be taken back out of its union–find, and recomputing
-        it would cost a pass over all pairs of a large story). A story lists only the articles
-        the view still holds, and goes when it holds none."""
+        as if they had never been applied. The story index forgets in coarser steps (it is
+        rebuilt then: see window.py), so a story may still be linked through an article the view
+        no longer holds; it lists only the articles the view holds, and goes when it holds none."""
         cutoff = self.window.cutoff
         if cutoff is None or (self._evicted_to is not None and cutoff <= self._evicted_to):
             return
@@ -466,6 +469,24 @@ class TalksView:
             self._refresh_titles(aid)
         self.evicted += len(old_articles)
         self._story_dirty.update(old_articles, old_entities)
+        index_cutoff = self.window.index_cutoff
+        if index_cutoff is not None and (self._index_evicted_to is None or index_cutoff > self._index_evicted_to):
+            self._index_evicted_to = index_cutoff
+            self._forget_old_sketches(index_cutoff)
+
+    def _forget_old_sketches(self, cutoff: float) -> None:
+        """The story index without the sketches older than its cutoff, and every story anew
+        (stories may split: an article that linked two may be gone)."""
+        linked = {*self.articles, *self._story_entities}
+        self._stories = self._stories.since(cutoff, linked)
+        self._stories.take_merged()
+        self._story_digests = {}
+        for rec in self.articles.values():
+            self._story_digest(rec.article_id).add_article(rec.in_story())
+        for aid, named in self._story_entities.items():
+            self._story_digest(aid).add_entities(named)
+        self._story_dirty |= linked
+        self._stories_redone = True
 
     def _region_index(self, bucket: str) -> RegionIndex:
         regions = self._regions.get(bucket)
@@ -600,7 +621,9 @@ class TalksView:
         self._story_dirty = set()
         roots = {self._stories.story_of(a) for a in dirty}
         gone, self._stories_gone = self._stories_gone, set()
-        old_ids = {stable_id("story", r) for r in roots | gone} & self._bucket_items.get("stories", set())
+        listed = self._bucket_items.get("stories", set())
+        old_ids = set(listed) if self._stories_redone else {stable_id("story", r) for r in roots | gone} & listed
+        self._stories_redone = False
         new_items: dict[str, dict[str, Any]] = {}
         for root in sorted(roots):
             digest = self._story_digests.get(root)
@@ -739,6 +762,7 @@ class TalksView:
             view.articles[rec.article_id] = rec
         view._stories = StoryIndex.restore(snap.get("stories", {}), view.articles)
         view._stories.take_merged()  # (the digests are built from the stories as they are now)
+        view._index_evicted_to = view.window.index_cutoff  # (what the checkpoint's index holds)
         for rec in view.articles.values():
             view._story_digest(rec.article_id).add_article(rec.in_story())
         for aid, (rank, recs) in snap["entities"].items():

@@ -12,6 +12,12 @@ so the view stays a function of that set: an event older than the cutoff is drop
 arrives, and one that was applied earlier is forgotten when the cutoff passes it — either way it
 is not in the view.
 
+The story index (:mod:`consumers.projector.stories`) forgets too, but in coarser steps: it cannot
+take an article back out, so it is rebuilt from the sketches it keeps, and that costs a pass over
+the window. Its cutoff (``index_cutoff``) is the view's floored to a quarter of the window; events
+older than the view's cutoff but not the index's still join the index when they arrive, so the
+stories too are a function of the set of events. The index holds at most 1¼ windows of sketches.
+
 Times are the events' own (``time``: an article's publication time; derived events keep their
 article's), never a clock.
 """
@@ -29,6 +35,8 @@ from newswire.events import parse_time
 WATERMARK_RANK = 10
 #: The cutoff moves in steps of this many seconds.
 CUTOFF_STEP_S = 3600.0
+#: The story index's cutoff moves in steps of this share of the window.
+INDEX_STEPS_PER_WINDOW = 4
 
 
 def event_epoch(time: str | None) -> float | None:
@@ -82,6 +90,20 @@ class ViewWindow:
 
     def keeps(self, epoch: float | None) -> bool:
         cutoff = self.cutoff
+        return cutoff is None or epoch is None or epoch >= cutoff
+
+    @property
+    def index_cutoff(self) -> float | None:
+        """Sketches older than this leave the story index (see the module doc)."""
+        cutoff = self.cutoff
+        if cutoff is None:
+            return None
+        step = max(self.seconds / INDEX_STEPS_PER_WINDOW, CUTOFF_STEP_S)
+        return math.floor(cutoff / step) * step
+
+    def indexes(self, epoch: float | None) -> bool:
+        """Whether an event's sketch belongs in the story index (it may be too old for the view)."""
+        cutoff = self.index_cutoff
         return cutoff is None or epoch is None or epoch >= cutoff
 
     def to_json(self) -> dict[str, Any]:

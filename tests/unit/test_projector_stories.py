@@ -299,3 +299,19 @@ def test_story_items_equal_a_rebuild_of_each_story_from_its_articles(evts: list[
     assert shown == sorted((i for i in expected if i is not None), key=lambda i: i["id"])
     restored = TalksView.from_snapshot(orjson.loads(orjson.dumps(view.to_snapshot())))
     assert restored.canonical_hash() == view.canonical_hash()
+
+
+def test_an_index_since_a_time_is_the_index_of_the_later_keys_alone() -> None:
+    """Stories split when the article that linked them is older than the cutoff."""
+    idx = StoryIndex()
+    idx.add_text("a", "r1", BASE, at=10.0)
+    idx.add_text("c", "r1", COPY, at=5.0)  # like a's text …
+    idx.add_entities("c", "e1", SHARED_A, at=5.0)  # … and b's cast
+    idx.add_entities("b", "e1", SHARED_B, at=10.0)
+    idx.add_text("d", "r1", OTHER)  # no time known: never forgotten
+    assert idx.clusters() == [["a", "b", "c"], ["d"]]
+    later = idx.since(6.0, ["a", "b"])
+    assert later.clusters() == [["a"], ["b"], ["d"]]
+    assert later.clusters() == StoryIndex.restore(later.export(), ["a", "b"]).clusters()
+    assert set(later.export()["times"]) == {"a@r1", "b@e1"}
+    assert idx.since(0.0, ["a", "b"]).clusters() == idx.clusters()

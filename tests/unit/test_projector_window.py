@@ -4,7 +4,7 @@ set of events (any order, duplicates, restarts), equal to a view of only the rec
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +17,13 @@ from consumers.projector.runtime import ProjectorLoop, ViewHub
 from consumers.projector.store import CheckpointStore
 from consumers.projector.synthetic import gold_events
 from consumers.projector.view import TalksView
-from consumers.projector.window import CUTOFF_STEP_S, WATERMARK_RANK, ViewWindow, event_epoch
+from consumers.projector.window import (
+    CUTOFF_STEP_S,
+    INDEX_STEPS_PER_WINDOW,
+    WATERMARK_RANK,
+    ViewWindow,
+    event_epoch,
+)
 from ingestor.seeds import Debris, SeedMeta, parse_article_text
 from newswire import events
 from newswire.bus import Shutdown
@@ -40,18 +46,19 @@ OTHER_STORY = (
 )
 
 
-def _other_story(day: int) -> Envelope:
-    """An article no seed resembles: a story of its own."""
-    meta = SeedMeta(published=f"2026-05-{18 + day:02d}T06:00:00Z")
-    rec = parse_article_text("harvest.txt", OTHER_STORY, meta, Debris.load(), loop=day + 1)
+def _other_story(epoch: float, loop: int) -> Envelope:
+    """An article no seed resembles (a story of its own), published at ``epoch``."""
+    when = datetime.fromtimestamp(epoch, UTC)
+    meta = SeedMeta(published=events.format_time(when))
+    rec = parse_article_text("harvest.txt", OTHER_STORY, meta, Debris.load(), loop=loop)
     assert isinstance(rec, ArticleIngested), rec
-    return rec.envelope("urn:newswire:test", events.parse_time(meta.published or ""))
+    return rec.envelope("urn:newswire:test", when)
 
 
 def _stream() -> tuple[Envelope, ...]:
     """The seeds published again each day for LOOPS days (articles, entities, claims), and on the
     first day an article of another story."""
-    out: list[Envelope] = [_other_story(0)]
+    out: list[Envelope] = [_other_story(datetime(2026, 5, 18, 6, tzinfo=UTC).timestamp(), loop=1)]
     for day in range(LOOPS):
         shifted = {}
         for name, env in seed_articles(loop=day + 1).items():
@@ -131,15 +138,30 @@ def test_the_view_forgets_what_the_window_left_and_equals_a_view_of_the_recent_e
     assert len(everything.state()["sections"]["stories"]) == 2
 
 
-def test_an_article_too_old_to_keep_still_joins_the_story_index() -> None:
-    """So that the stories do not depend on whether it came before or after the window moved."""
-    late = _other_story(-1)
+def test_the_story_index_forgets_in_coarser_steps_and_takes_late_sketches_it_still_holds() -> None:
+    """An article older than the view's cutoff but not the index's still joins the index (so the
+    stories do not depend on whether it came before or after the window moved); one older than
+    the index's cutoff leaves no trace, as the sketches the index's cutoff passed left none."""
     view = _view()
-    for e in (*EVENTS, late):
+    for e in EVENTS:
         view.apply(e)
     view.refresh()
-    assert late.subject not in view.articles and late.id in view.seen
-    assert any(k.startswith(late.subject + "@") for k in view._stories.export()["text"])
+    cutoff, index_cutoff = view.window.cutoff, view.window.index_cutoff
+    assert cutoff is not None and index_cutoff is not None
+    assert cutoff - 3 * DAY / INDEX_STEPS_PER_WINDOW < index_cutoff < cutoff
+    times = view._stories.export()["times"]
+    assert times and min(times.values()) >= index_cutoff
+    assert len(times) <= 2 * 5 * 4  # two sketches a seed, five seeds a day, at most 3¾ days of twelve
+
+    between, too_old = _other_story(index_cutoff + 600, loop=90), _other_story(index_cutoff - 600, loop=91)
+    for late in (between, too_old):
+        view.apply(late)
+    view.refresh()
+    for late in (between, too_old):
+        assert late.subject not in view.articles and late.id in view.seen
+    indexed = view._stories.export()["text"]
+    assert any(k.startswith(between.subject + "@") for k in indexed)
+    assert not any(k.startswith(too_old.subject + "@") for k in indexed)
 
 
 @st.composite

@@ -119,13 +119,18 @@ def partition(bucket: str, reps: Sequence[Fact], support: Sequence[frozenset[str
     for i in range(n):
         group_support[first[i]] |= support[i]
     joins: list[tuple[int, int]] = []
+    if core is None:
+        # a vague signature can only join a tuple that states one of the values it leaves
+        # unstated: look among those, not among every distinct tuple of the bucket
+        stating = {a: [j for j in distinct if getattr(reps[j], a) is not None] for a in attrs}
     for i in range(n):
         vague = [a for a in attrs if getattr(reps[i], a) is None]
         if not vague:
             continue
+        pool = {j for a in vague for j in stating[a]} if core is None else core[i]
         candidates = {
             first[j]
-            for j in (distinct if core is None else core[i])
+            for j in pool
             if first[j] != first[i]
             and all(_attr_ok(reps[i], reps[j], a) for a in attrs)
             and any(getattr(reps[j], a) is not None for a in vague)

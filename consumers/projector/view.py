@@ -545,13 +545,17 @@ class TalksView:
         return item
 
     def _grown(self, bucket: str, sigs: list[Sig]) -> dict[str, Any] | None:
-        """A large item whose facts only grew since it was built: its builder folds the new ones.
+        """A large item whose facts only grew since it was built: its builder folds the new ones
+        (also those of signatures new to the item, when its head stays the same).
 
         Not when a fact went away or an article behind one changed (the aggregates cannot take a
-        fact back out), nor when the signatures that make the item changed."""
+        fact back out), nor when a signature left the item."""
         item_id = merge.id_of_head(bucket, sigs[0])
         builder = self._builders.get(item_id)
-        if builder is None or self._built_from.get(item_id) != (bucket, tuple(sigs)):
+        built = self._built_from.get(item_id)
+        if builder is None or built is None or built[0] != bucket:
+            return None
+        if built[1] != tuple(sigs) and not set(built[1]) <= set(sigs):
             return None
         added, spoiled = self._growing
         if any((bucket, s) in spoiled for s in sigs):
@@ -559,7 +563,8 @@ class TalksView:
         new = [f for s in sigs for f in added.get((bucket, s), ())]
         groups = self._buckets[bucket]
         if builder.size + len(new) != sum(len(groups[s]) for s in sigs):
-            return None  # not only additions after all (a fact given twice): build it anew
+            return None  # not only additions after all (a fact given twice, an old one moved in)
+        self._built_from[item_id] = (bucket, tuple(sigs))
         lookups = self._lookups()
         return builder.add_all(new, lookups).item(lookups)
 

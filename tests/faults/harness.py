@@ -437,7 +437,10 @@ class TopicTail:
         for msg in self.consumer.consume(num_messages=5000, timeout=timeout_ms / 1000):
             if msg.error() is not None:
                 continue  # transient (broker paused, leader moving): librdkafka retries by itself
-            record = TailRecord(msg.topic(), msg.partition(), msg.offset(), msg.key(), msg.value())
+            topic, partition, offset = msg.topic(), msg.partition(), msg.offset()
+            if topic is None or partition is None or offset is None:  # (only an error lacks them)
+                raise RuntimeError(f"a record without topic, partition or offset: {msg!r}")
+            record = TailRecord(topic, partition, offset, msg.key(), msg.value())
             self.records.append(record)
             self.decoded.append(_loads(record.value))
             n += 1

@@ -212,6 +212,7 @@ class ItemBuilder:
         "_first",
         "_first_of_sig",
         "_first_seen",
+        "_head",
         "_last_seen",
         "_order",
         "_outlets",
@@ -234,6 +235,7 @@ class ItemBuilder:
         self.size = 0  # facts folded in
         self._first: Fact | None = None  # by (article, claim)
         self._first_of_sig: dict[Sig, Fact] = {}
+        self._head: tuple[str, Sig] | None = None  # (repr, signature): the first signature by repr
         self._facts: dict[str, list[Fact]] = {}  # article → its facts here
         self._refs: dict[str, ArticleRef | None] = {}
         self._order: list[tuple[str, str]] = []  # (article time, article), sorted
@@ -264,7 +266,12 @@ class ItemBuilder:
             self._first = f
         sig = f.signature()
         known = self._first_of_sig.get(sig)
-        if known is None or key < (known.article_id, known.claim_id):
+        if known is None:
+            self._first_of_sig[sig] = f
+            head = (repr(sig), sig)
+            if self._head is None or head[0] < self._head[0]:
+                self._head = head
+        elif key < (known.article_id, known.claim_id):
             self._first_of_sig[sig] = f
         aid = f.article_id
         facts = self._facts.get(aid)
@@ -328,12 +335,11 @@ class ItemBuilder:
     # ------------------------------------------------------------------------------- rendering
     def item(self, lookups: Lookups) -> dict[str, Any]:
         """The item as JSON-ready data (canonical: the same facts, the same item)."""
-        if self._first is None:
+        if self._first is None or self._head is None:
             raise ValueError("an item needs at least one fact")
         bucket, name_of = self.bucket, lookups.name_of
-        sigs = self._first_of_sig
-        head_sig = next(iter(sigs)) if len(sigs) == 1 else min(sigs, key=repr)
-        head = sigs[head_sig]
+        head_sig = self._head[1]  # (kept as facts come: a min over every signature was per render)
+        head = self._first_of_sig[head_sig]
         status, history = self._status()
         # who: the participant set most articles give (others are listed as variants)
         ranked_sets = sorted(self._sets.items(), key=lambda kv: (-len(kv[1]), len(kv[0]), kv[0]))

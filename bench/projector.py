@@ -21,8 +21,8 @@
    items it supports (``/api/articles/{id}``, the article's provenance, polled every 50 ms).
    Target p99 ≤ 2 s.
 
-``--events``, ``--story-articles``, ``--window-events``, ``--seconds`` and ``--rate`` scale it; ``--skip-latency`` leaves out
-the last.
+``--events``, ``--story-articles``, ``--window-events``, ``--seconds`` and ``--rate`` scale it;
+``--skip-latency`` leaves out the last.
 """
 
 from __future__ import annotations

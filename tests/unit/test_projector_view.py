@@ -236,3 +236,22 @@ def test_a_dropped_view_is_freed_without_the_cycle_collector() -> None:
         assert gone() is None
     finally:
         gc.enable()
+
+
+def test_a_large_item_that_gains_a_signature_folds_it_into_its_builder() -> None:
+    """An item of many facts keeps its builder; a count that names no place joins it (the head
+    signature stays), so its facts are folded in — and the item equals one built from scratch."""
+    arts = list(seed_articles().values())
+    many = [_count_claim(f"k{i}", "killed", 2, place="kyiv") for i in range(view_module.KEEP_BUILDER_FACTS)]
+    first = [*arts[:2], _claims_event(arts[0], many)]
+    view = build(first)
+    (item,) = [i for i in view.state()["sections"]["violence"] if i["kind"] == "killed"]
+    builder = view._builders[item["id"]]
+    vague = _claims_event(arts[1], [_count_claim("v1", "killed", 3)])
+    view.apply(vague)
+    changes = view.refresh()
+    assert [(c.change, c.item_id) for c in changes if c.section == "violence"] == [("updated", item["id"])]
+    assert view._builders[item["id"]] is builder  # folded into, not built anew
+    grown = view.item(item["id"])
+    assert grown == build([*first, vague]).item(item["id"])
+    assert grown is not None and grown["sources"] == 2 and len(grown["values"]) == 2

@@ -13,7 +13,8 @@
    a view whose story holds 1,000 and 8,000 articles. The ratio shows whether an article costs
    what it changes or the size of its story.
 4. **window**: a stream four times as long as the view window, events a minute apart: the memory the
-   view holds with the window against without (``NEWSWIRE_VIEW_WINDOW_DAYS``).
+   view holds with the window against without (``NEWSWIRE_VIEW_WINDOW_DAYS``); claims events, then
+   the articles of one story with their entities (the story index forgets too).
 5. **rebuild**: the same events on the embedded broker; a projector started with ``--rebuild``
    (in-process, the service's own wiring) until it has applied them all.
 6. **latency**: the real stages as processes (entities, claims, projector) and the seeds replayed
@@ -108,10 +109,10 @@ def story_refresh_ms(n: int) -> tuple[list[float], int]:
     return took, view.section_sizes()["stories"]
 
 
-def window_memory_mb(n: int, days: int) -> float:
-    """MB the view holds (traced) after ``n`` claims events a minute apart, refreshed every 500,
-    with a window of ``days`` (0: none) — whether memory follows the window or the stream."""
-    payloads = [events.encode(e) for e in claim_stream(n, seed=2, minutes_apart=1)]
+def window_memory_mb(payloads: list[bytes], days: int) -> float:
+    """MB the view holds (traced) after these events, refreshed every 500, with a window of
+    ``days`` (0: none) — whether memory follows the window or the stream."""
+    n = len(payloads)
     gc.collect()
     tracemalloc.start()
     view = TalksView(window=ViewWindow(days * 86400.0))
@@ -253,10 +254,19 @@ def main(argv: list[str] | None = None) -> None:
     small, large = args.story_articles
     figures[f"story: ratio median at {large} / at {small} articles"] = story_median[large] / story_median[small]
     days = args.window_events // (4 * 1440) or 1  # the stream spans four times the window
-    everything, windowed = window_memory_mb(args.window_events, 0), window_memory_mb(args.window_events, days)
+    claims = [events.encode(e) for e in claim_stream(args.window_events, seed=2, minutes_apart=1)]
+    everything, windowed = window_memory_mb(claims, 0), window_memory_mb(claims, days)
     figures[f"window: view memory after {args.window_events} events a minute apart, no window (MB)"] = everything
     figures[f"window: the same with a {days}-day window (MB)"] = windowed
     figures["window: ratio windowed / no window"] = windowed / everything
+    # one story's articles (and entities) a minute apart: the story index must forget too
+    articles = args.window_events // 4
+    flood = [events.encode(e) for e in story_flood(articles)]
+    days = articles // (4 * 1440) or 1
+    everything, windowed = window_memory_mb(flood, 0), window_memory_mb(flood, days)
+    figures[f"window: view memory after {articles} articles of one story a minute apart, no window (MB)"] = everything
+    figures[f"window: the same with a {days}-day window (MB)"] = windowed
+    figures["window: ratio windowed / no window (story)"] = windowed / everything
     if args.rebuild_events is not None:
         payloads = [events.encode(e) for e in claim_stream(args.rebuild_events)]
     with tempfile.TemporaryDirectory(prefix="newswire-bench-") as tmp:

@@ -109,9 +109,10 @@ def story_refresh_ms(n: int) -> tuple[list[float], int]:
     return took, view.section_sizes()["stories"]
 
 
-def window_memory_mb(payloads: list[bytes], days: int) -> float:
+def window_memory_mb(payloads: list[bytes], days: int) -> tuple[float, float, int]:
     """MB the view holds (traced) after these events, refreshed every 500, with a window of
-    ``days`` (0: none) — whether memory follows the window or the stream."""
+    ``days`` (0: none) — whether memory follows the window or the stream; and the MB of its
+    checkpoint (JSON, before compression) and the event ids it keeps."""
     n = len(payloads)
     gc.collect()
     tracemalloc.start()
@@ -123,7 +124,7 @@ def window_memory_mb(payloads: list[bytes], days: int) -> float:
     gc.collect()
     held = tracemalloc.get_traced_memory()[0] / 1e6
     tracemalloc.stop()
-    return held
+    return held, len(orjson.dumps(view.to_snapshot())) / 1e6, len(view.seen)
 
 
 def rebuild_seconds(payloads: list[bytes], workdir: Path) -> float:
@@ -255,15 +256,17 @@ def main(argv: list[str] | None = None) -> None:
     figures[f"story: ratio median at {large} / at {small} articles"] = story_median[large] / story_median[small]
     days = args.window_events // (4 * 1440) or 1  # the stream spans four times the window
     claims = [events.encode(e) for e in claim_stream(args.window_events, seed=2, minutes_apart=1)]
-    everything, windowed = window_memory_mb(claims, 0), window_memory_mb(claims, days)
+    (everything, saved_all, _ids), (windowed, saved, ids) = window_memory_mb(claims, 0), window_memory_mb(claims, days)
     figures[f"window: view memory after {args.window_events} events a minute apart, no window (MB)"] = everything
     figures[f"window: the same with a {days}-day window (MB)"] = windowed
     figures["window: ratio windowed / no window"] = windowed / everything
+    figures["window: checkpoint, no window / windowed (MB)"] = f"{saved_all:.1f} / {saved:.1f}"
+    figures[f"window: event ids kept with the window (of {args.window_events})"] = ids
     # one story's articles (and entities) a minute apart: the story index must forget too
     articles = args.window_events // 4
     flood = [events.encode(e) for e in story_flood(articles)]
     days = articles // (4 * 1440) or 1
-    everything, windowed = window_memory_mb(flood, 0), window_memory_mb(flood, days)
+    (everything, _saved, _ids), (windowed, _saved, _ids) = window_memory_mb(flood, 0), window_memory_mb(flood, days)
     figures[f"window: view memory after {articles} articles of one story a minute apart, no window (MB)"] = everything
     figures[f"window: the same with a {days}-day window (MB)"] = windowed
     figures["window: ratio windowed / no window (story)"] = windowed / everything

@@ -29,7 +29,7 @@ from typing import Any
 
 import orjson
 from kafka import KafkaConsumer, TopicPartition
-from prometheus_client import CollectorRegistry, Gauge, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 from consumers.projector.health import Health
 from consumers.projector.pacing import Pacer, settle_heap
@@ -83,6 +83,7 @@ class ViewMetrics:
     sse_clients: Gauge
     articles: Gauge
     window_start: Gauge
+    late: Counter
 
     @classmethod
     def create(cls, registry: CollectorRegistry) -> ViewMetrics:
@@ -114,6 +115,12 @@ class ViewMetrics:
                 "newswire_view_window_start_timestamp_seconds",
                 "Publication time before which the view has forgotten articles (0: none yet; "
                 "NEWSWIRE_VIEW_WINDOW_DAYS).",
+                registry=registry,
+            ),
+            late=Counter(
+                "newswire_view_late_events_total",
+                "Events ignored because they are older than anything the view still holds "
+                "(older than its window and story index; NEWSWIRE_VIEW_WINDOW_DAYS).",
                 registry=registry,
             ),
         )
@@ -443,6 +450,7 @@ class ProjectorLoop:
         newest = ""
         view = self.hub.view
         with self.hub.lock:
+            late_before = view.late
             for record, env in good:
                 if env.id in view.seen:
                     duplicates += 1
@@ -453,7 +461,15 @@ class ProjectorLoop:
                     dead.append((record, Rejected("processing_error", exc)))
                     continue
                 newest = max(newest, env.time)
+            late = view.late - late_before
         self._newest = max(self._newest, newest)
+        if late:
+            log.warning(
+                "events older than the view's window ignored",
+                extra=logs.fields(stage=STAGE, events=late, window_start=view.window.index_cutoff),
+            )
+            if self.hub.metrics is not None:
+                self.hub.metrics.late.inc(late)
         publish_dead_letters(publisher, STAGE, dead, self.settings.event_source)
         if duplicates:
             self.stage.duplicates.labels(stage=STAGE).inc(duplicates)

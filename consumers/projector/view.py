@@ -27,6 +27,7 @@ from consumers.projector import items, merge
 from consumers.projector.facts import Fact, Lexicon, facts_from_claims, lexicon, titles_from_mentions
 from consumers.projector.merge import Sig
 from consumers.projector.regions import MatchKey, RegionIndex
+from consumers.projector.seen import SeenEvents
 from consumers.projector.stories import StoryIndex
 from consumers.projector.story_digest import StoryArticle, StoryDigest
 from consumers.projector.window import ViewWindow, event_epoch
@@ -114,8 +115,9 @@ class TalksView:
         self.lex = lex or lexicon()
         self.window = window or ViewWindow()  # how far back the view reaches (see window.py)
         self.evicted = 0  # articles forgotten because the window moved past them
-        self.seen: set[str] = set()
+        self.seen = SeenEvents()  # ids of the events taken in (forgotten with the window)
         self.applied = 0
+        self.late = 0  # events older than the ids the view forgot: ignored (see seen.py)
         self.articles: dict[str, ArticleRec] = {}
         self.entities: dict[str, tuple[Rank, tuple[EntityRec, ...]]] = {}
         self.claims: dict[str, tuple[Rank, tuple[Fact, ...]]] = {}
@@ -158,16 +160,24 @@ class TalksView:
         """Fold one event in (duplicates by id are ignored). Returns the view itself."""
         if env.id in self.seen:
             return self
-        if self.window.enabled and not self._in_window(env):
-            # too old to keep, but maybe not for the story index, which forgets later (see _evict)
-            if self.window.indexes(event_epoch(env.time)):
-                if env.type == events.ARTICLE_INGESTED:
-                    self._index_story_text(env)
-                elif env.type == events.ENTITIES_EXTRACTED:
-                    self._index_story_entities(env, tuple(_entity_rec(e) for e in env.data.get("entities") or ()))
-            self.seen.add(env.id)  # counted as applied: the view is a function of the events seen
-            self.applied += 1
-            return self
+        epoch = None  # (without a window, ids are never forgotten: they need no time)
+        if self.window.enabled and env.type in ACCEPTED_TYPES:
+            epoch = event_epoch(env.time)
+            if self.seen.too_old(epoch):
+                self.late += 1  # older than anything the view holds, and its id may be forgotten
+                return self
+            self.window.see(epoch)  # (its time may move the window forward)
+            if not self.window.keeps(epoch):
+                # too old to keep, but maybe not for the story index, which forgets later (see _evict)
+                if self.window.indexes(epoch):
+                    if env.type == events.ARTICLE_INGESTED:
+                        self._index_story_text(env)
+                    elif env.type == events.ENTITIES_EXTRACTED:
+                        recs = tuple(_entity_rec(e) for e in env.data.get("entities") or ())
+                        self._index_story_entities(env, recs)
+                self.seen.add(env.id, epoch)  # counted as applied: the view is a function of the events seen
+                self.applied += 1
+                return self
         if env.type == events.ARTICLE_INGESTED:
             self._apply_article(env)
         elif env.type == events.ENTITIES_EXTRACTED:
@@ -176,17 +186,9 @@ class TalksView:
             self._apply_claims(env)
         else:
             raise ValueError(f"the projector does not take {env.type!r} events")
-        self.seen.add(env.id)
+        self.seen.add(env.id, epoch)
         self.applied += 1
         return self
-
-    def _in_window(self, env: Envelope) -> bool:
-        """Whether an event is recent enough to keep (its time may move the window forward)."""
-        if env.type not in ACCEPTED_TYPES:
-            return True  # refused by apply, with its reason
-        epoch = event_epoch(env.time)
-        self.window.see(epoch)
-        return self.window.keeps(epoch)
 
     def _apply_article(self, env: Envelope) -> None:
         d = env.data
@@ -473,6 +475,7 @@ class TalksView:
         if index_cutoff is not None and (self._index_evicted_to is None or index_cutoff > self._index_evicted_to):
             self._index_evicted_to = index_cutoff
             self._forget_old_sketches(index_cutoff)
+            self.seen.forget_before(index_cutoff)
 
     def _forget_old_sketches(self, cutoff: float) -> None:
         """The story index without the sketches older than its cutoff, and every story anew
@@ -742,7 +745,8 @@ class TalksView:
         return {
             "version": 1,
             "applied": self.applied,
-            "seen": sorted(self.seen),
+            "late": self.late,
+            "seen": self.seen.export(),
             "articles": [
                 [a.article_id, a.revision, a.event_id, a.time, a.outlet, a.title, a.url, a.published, a.body]
                 for a in self.articles.values()
@@ -761,7 +765,8 @@ class TalksView:
         """The view a checkpoint saved, with the window it was built with (see :func:`saved_window`)."""
         view = cls(lex, ViewWindow.from_json(snap.get("window")))
         view.applied = int(snap["applied"])
-        view.seen = set(snap["seen"])
+        view.late = int(snap.get("late", 0))
+        view.seen = SeenEvents.restore(snap["seen"])
         for row in snap["articles"]:
             rec = ArticleRec(*row)
             view.articles[rec.article_id] = rec

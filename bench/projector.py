@@ -3,8 +3,9 @@
 1. **apply**: synthetic claims events (``consumers.projector.synthetic.claim_stream``, four claims
    each) decoded and applied to a :class:`TalksView` in 500-event batches (the Kafka loop's
    catch-up poll), refreshed as the loop does while catching up (paced: at most a quarter of the
-   time, :mod:`consumers.projector.pacing`) and once at the end, against a bare loop that only
-   decodes the same bytes, at growing stream sizes (a flat rate across sizes = linear cost).
+   time, with the collector paused, :mod:`consumers.projector.pacing`) and once at the end,
+   against a bare loop that only decodes the same bytes, at growing stream sizes (a flat rate
+   across sizes = linear cost).
 2. **live**: on the view each stream left, one more claims event at a time, each applied and
    refreshed as the caught-up loop does: what a refresh costs on a large view. The ratio of the
    largest view to the smallest shows whether it follows what changed or the size of the view.
@@ -44,7 +45,7 @@ import orjson
 
 from bench.common import peak_rss_mb, report
 from consumers.projector import service
-from consumers.projector.pacing import Pacer, settle_heap, tune_gc
+from consumers.projector.pacing import CatchUpCollector, Pacer, settle_heap, tune_gc
 from consumers.projector.runtime import CATCH_UP_BATCH, REFRESH_SHARE
 from consumers.projector.synthetic import claim_stream, story_flood
 from consumers.projector.view import TalksView
@@ -68,9 +69,11 @@ def apply_rate(payloads: list[bytes]) -> tuple[float, float, int, TalksView]:
     bare = len(payloads) / (time.perf_counter() - t0)
     view = TalksView()
     pacer = Pacer(share=REFRESH_SHARE)
+    collector = CatchUpCollector()  # as the projector loop does while behind
     refreshes = 0
     t0 = time.perf_counter()
     for i in range(0, len(payloads), CATCH_UP_BATCH):
+        collector.catching_up()
         for raw in payloads[i : i + CATCH_UP_BATCH]:
             view.apply(events.decode(raw))
         started = time.monotonic()
@@ -80,6 +83,7 @@ def apply_rate(payloads: list[bytes]) -> tuple[float, float, int, TalksView]:
             settle_heap()  # as the projector loop does after a paced refresh
             refreshes += 1
     view.refresh()  # caught up
+    collector.caught_up()
     ours = len(payloads) / (time.perf_counter() - t0)
     settle_heap()
     return bare, ours, refreshes + 1, view

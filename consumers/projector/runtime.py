@@ -32,7 +32,7 @@ from kafka import KafkaConsumer, TopicPartition
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 from consumers.projector.health import Health
-from consumers.projector.pacing import Pacer, settle_heap
+from consumers.projector.pacing import CatchUpCollector, Pacer, settle_heap
 from consumers.projector.store import CheckpointStore, Offsets
 from consumers.projector.view import ACCEPTED_TYPES, SECTIONS, Change, TalksView, saved_window
 from consumers.projector.window import ViewWindow
@@ -318,6 +318,7 @@ class ProjectorLoop:
     _pending_offsets: Offsets = field(default_factory=dict)
     _newest: str = ""
     _refresh_pacer: Pacer = field(default_factory=lambda: Pacer(share=REFRESH_SHARE))
+    _collector: CatchUpCollector = field(default_factory=CatchUpCollector)
 
     def run(self) -> None:
         """Thread target: never lets an exception pass silently (health fails, on_fatal is called)."""
@@ -418,8 +419,10 @@ class ProjectorLoop:
                 records = [r for batch in polled.values() for r in batch]
                 if records:
                     self.process(records, publisher, caught_up=not self._behind(consumer))
-                elif self._pending:
-                    self.publish_view(publisher)
+                else:
+                    if self._pending:
+                        self.publish_view(publisher)
+                    self._collector.caught_up()  # nothing left to catch up with
                 self.hub.health.polled(time.monotonic(), self._lag(consumer))
                 if (self._unsaved or self._pending) and checkpoints.due(time.monotonic()):
                     started = time.monotonic()
@@ -428,6 +431,7 @@ class ProjectorLoop:
             if self._unsaved or self._pending:
                 self.checkpoint(publisher)
         finally:
+            self._collector.caught_up()  # (the collector back on, whatever ended the loop)
             with guarded(self.watchdog, "close"):
                 consumer.close(autocommit=False)
                 publisher.close()
@@ -437,6 +441,8 @@ class ProjectorLoop:
         """One batch: decode, apply, publish dead letters; refresh and publish the changes now when
         ``caught_up`` or when the pacer says so (else later: the batch's offsets wait for it)."""
         started = time.perf_counter()
+        if not caught_up:
+            self._collector.catching_up()
         self.stage.events_in.labels(stage=STAGE).inc(len(records))
         dead: list[tuple[Any, Rejected]] = []
         good: list[tuple[Any, Envelope]] = []
@@ -484,6 +490,8 @@ class ProjectorLoop:
         elif self._refresh_pacer.due(time.monotonic()):
             changes = self.publish_view(publisher)
             settle_heap()  # the view grew a lot since the last paced refresh: see the function
+        if caught_up:
+            self._collector.caught_up()  # (after the refresh that ends a catch-up: it is the largest)
         elapsed = time.perf_counter() - started
         self.stage.batch_seconds.labels(stage=STAGE).observe(elapsed)
         self.stage.latency.labels(stage=STAGE).observe(elapsed / max(len(records), 1))

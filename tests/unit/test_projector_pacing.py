@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from consumers.projector.pacing import Pacer, settle_heap
+from consumers.projector.pacing import CatchUpCollector, Pacer, settle_heap
 
 
 def test_first_run_is_due_at_once_then_waits_in_proportion_to_its_cost() -> None:
@@ -62,4 +62,31 @@ def test_settled_objects_are_still_freed_when_dropped() -> None:
         del node
         assert gone() is None
     finally:
+        gc.unfreeze()
+
+
+def test_catching_up_pauses_the_collector_and_still_collects_cycles_within_a_bound() -> None:
+    """Paused while behind, the collector still takes cyclic garbage once the young objects pass
+    ``max_young``; caught up, it runs on its own again."""
+
+    class Node:
+        other: object = None
+
+    collector = CatchUpCollector(max_young=1_000)
+    assert gc.isenabled()
+    try:
+        collector.catching_up()
+        assert not gc.isenabled() and collector.paused
+        a, b = Node(), Node()
+        a.other, b.other = b, a  # a cycle: reference counting alone never frees it
+        gone = weakref.ref(a)
+        del a, b
+        kept = [[i] for i in range(2_000)]  # young objects past the bound
+        collector.catching_up()
+        assert gone() is None and not gc.isenabled()
+        collector.caught_up()
+        assert gc.isenabled() and not collector.paused
+        assert kept[-1] == [1_999]
+    finally:
+        gc.enable()
         gc.unfreeze()

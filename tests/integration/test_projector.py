@@ -21,7 +21,14 @@ from newswire.settings import Settings
 from newswire.topics import ARTICLES, CLAIMS, ENTITIES, topic_name
 from tests.conftest import wait_until
 from tests.integration.kafka_helpers import read_all
-from tests.unit.projector_support import assert_gold_proposals, assert_gold_state, seed_articles, seed_events
+from tests.unit.projector_support import (
+    assert_gold_proposals,
+    assert_gold_state,
+    other_story_article,
+    seed_articles,
+    seed_events,
+    seeds_over_days,
+)
 
 pytestmark = pytest.mark.broker
 
@@ -156,3 +163,27 @@ def test_healthz_fails_when_the_loop_is_dead(settings: Settings, projector: Proj
     projector.thread.join(20)
     resp = httpx.get(f"{projector.url}healthz", timeout=5)
     assert resp.status_code == 503 and "not running" in resp.text
+
+
+def test_events_older_than_the_window_are_ignored_and_counted_late(settings: Settings) -> None:
+    """Twelve days of seeds through a 3-day window: the view forgets the old days and their ids;
+    an event of the first day that arrives after that is ignored, counted and logged, not applied."""
+    ensure_topics(settings)
+    proj = start(replace(settings, view_window_days=3))
+    try:
+        evts = seeds_over_days(12)
+        publish(settings, evts)
+        view = proj.hub.view
+        # (the three topics interleave: an event of an early day may already arrive late)
+        wait_until(lambda: view.applied + view.late == len(evts), 60, what="all events taken in")
+        wait_until(lambda: view.seen.forgotten_to is not None, 30, what="the view forgot its first days")
+        assert len(view.seen) < len(evts) / 2
+        late_before = view.late
+        first_day = events.parse_time(evts[0].time).timestamp()
+        publish(settings, [other_story_article(first_day + 3600, loop=77), evts[1]])  # new, and a redelivery
+        wait_until(lambda: view.late == late_before + 2, 30, what="both counted late")
+        assert view.applied + view.late == len(evts) + 2
+        metrics = httpx.get(f"{proj.url}metrics", timeout=5).text
+        assert f"newswire_view_late_events_total {float(view.late)}" in metrics
+    finally:
+        proj.stop()

@@ -4,13 +4,16 @@ entities and claims events built from the hand annotations of ``../shared/eval/s
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any
 
 from consumers.projector.synthetic import gold_events
 from ingestor.seeds import Debris, SeedMeta, parse_article_text
+from newswire import events
 from newswire.events import Envelope
+from newswire.records import ArticleIngested
 from tests.conftest import GOLD, SEEDS
 
 BASE_TIME = datetime(2026, 5, 18, 8, 0, tzinfo=UTC)
@@ -124,3 +127,34 @@ def assert_gold_proposals(state: dict[str, Any]) -> None:
     assert best(lambda t: "30" in t and "ceasefire" in t) >= 3
     assert best(lambda t: "host" in t) >= 1
     assert best(lambda t: ("summit" in t or "meeting" in t) and "putin" in t) >= 2
+
+
+OTHER_STORY = (
+    "Harvest festival draws record crowds\n\n"
+    + "Farmers brought pumpkins, apples and cider to the market square on Saturday, and the "
+    "organisers counted more visitors than in any year before. Bakers sold out by noon, a brass "
+    "band played until dusk, and children raced wheelbarrows along the river path. " * 3
+)
+
+
+def other_story_article(epoch: float, loop: int) -> Envelope:
+    """An article no seed resembles (a story of its own), published at ``epoch``."""
+    when = datetime.fromtimestamp(epoch, UTC)
+    meta = SeedMeta(published=events.format_time(when))
+    rec = parse_article_text("harvest.txt", OTHER_STORY, meta, Debris.load(), loop=loop)
+    assert isinstance(rec, ArticleIngested), rec
+    return rec.envelope("urn:newswire:test", when)
+
+
+@cache
+def seeds_over_days(days: int) -> tuple[Envelope, ...]:
+    """The seeds published again each day for ``days`` days (articles, entities, claims), and on
+    the first day an article of another story."""
+    out: list[Envelope] = [other_story_article(datetime(2026, 5, 18, 6, tzinfo=UTC).timestamp(), loop=1)]
+    for day in range(days):
+        shifted = {}
+        for name, env in seed_articles(loop=day + 1).items():
+            when = events.parse_time(env.time) + timedelta(days=day)
+            shifted[name] = replace(env, time=events.format_time(when))
+        out.extend(gold_events(shifted, gold()))
+    return tuple(out)

@@ -4,7 +4,6 @@ set of events (any order, duplicates, restarts), equal to a view of only the rec
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +14,6 @@ from hypothesis import strategies as st
 
 from consumers.projector.runtime import ProjectorLoop, ViewHub
 from consumers.projector.store import CheckpointStore
-from consumers.projector.synthetic import gold_events
 from consumers.projector.view import TalksView
 from consumers.projector.window import (
     CUTOFF_STEP_S,
@@ -24,51 +22,16 @@ from consumers.projector.window import (
     ViewWindow,
     event_epoch,
 )
-from ingestor.seeds import Debris, SeedMeta, parse_article_text
-from newswire import events
 from newswire.bus import Shutdown
-from newswire.events import Envelope
 from newswire.metrics import StageMetrics, new_registry
-from newswire.records import ArticleIngested
 from newswire.settings import Settings
-from tests.unit.projector_support import gold, seed_articles
+from tests.unit.projector_support import other_story_article, seeds_over_days
 
 DAY = 86400.0
 LOOPS = 12
 
 
-OTHER_STORY = (
-    "Harvest festival draws record crowds\n\n"
-    + "Farmers brought pumpkins, apples and cider to the market square on Saturday, and the "
-    "organisers counted more visitors than in any year before. Bakers sold out by noon, a brass "
-    "band played until dusk, and children raced wheelbarrows along the river path. "
-    * 3
-)
-
-
-def _other_story(epoch: float, loop: int) -> Envelope:
-    """An article no seed resembles (a story of its own), published at ``epoch``."""
-    when = datetime.fromtimestamp(epoch, UTC)
-    meta = SeedMeta(published=events.format_time(when))
-    rec = parse_article_text("harvest.txt", OTHER_STORY, meta, Debris.load(), loop=loop)
-    assert isinstance(rec, ArticleIngested), rec
-    return rec.envelope("urn:newswire:test", when)
-
-
-def _stream() -> tuple[Envelope, ...]:
-    """The seeds published again each day for LOOPS days (articles, entities, claims), and on the
-    first day an article of another story."""
-    out: list[Envelope] = [_other_story(datetime(2026, 5, 18, 6, tzinfo=UTC).timestamp(), loop=1)]
-    for day in range(LOOPS):
-        shifted = {}
-        for name, env in seed_articles(loop=day + 1).items():
-            when = events.parse_time(env.time) + timedelta(days=day)
-            shifted[name] = replace(env, time=events.format_time(when))
-        out.extend(gold_events(shifted, gold()))
-    return tuple(out)
-
-
-EVENTS = _stream()
+EVENTS = seeds_over_days(LOOPS)
 
 
 def _view(days: float = 3) -> TalksView:
@@ -153,7 +116,8 @@ def test_the_story_index_forgets_in_coarser_steps_and_takes_late_sketches_it_sti
     assert times and min(times.values()) >= index_cutoff
     assert len(times) <= 2 * 5 * 4  # two sketches a seed, five seeds a day, at most 3¾ days of twelve
 
-    between, too_old = _other_story(index_cutoff + 600, loop=90), _other_story(index_cutoff - 600, loop=91)
+    between = other_story_article(index_cutoff + 600, loop=90)
+    too_old = other_story_article(index_cutoff - 600, loop=91)
     applied = view.applied
     for late in (between, too_old):
         view.apply(late)

@@ -511,7 +511,9 @@ def state_hash(state: Mapping[str, Any]) -> str:
 
 def view_outcomes(data_dir: Path) -> tuple[set[str], dict[str, str], dict[str, str], int, int]:
     """From a projector's checkpoint: article ids, the entities and claims event id kept per article,
-    the number of distinct event ids applied, and ``applied`` (which counts every application)."""
+    the number of distinct event ids applied (those still kept and those the window forgot), and
+    ``applied`` (which counts every application)."""
+    from consumers.projector.seen import SeenEvents
     from consumers.projector.store import CheckpointStore
 
     store = CheckpointStore.in_dir(data_dir)
@@ -523,7 +525,8 @@ def view_outcomes(data_dir: Path) -> tuple[set[str], dict[str, str], dict[str, s
     articles = {str(row[0]) for row in snap["articles"]}
     ents = {aid: str(v[0][2]) for aid, v in snap["entities"].items()}
     claims = {aid: str(v[0][2]) for aid, v in snap["claims"].items()}
-    return articles, ents, claims, len(set(snap["seen"])), int(snap["applied"])
+    seen = SeenEvents.restore(snap["seen"])
+    return articles, ents, claims, len(seen) + seen.forgotten, int(snap["applied"])
 
 
 def derived_id(event_type: str, input_id: str, extractor: str) -> str:

@@ -9,6 +9,9 @@
 2. **live**: on the view each stream left, one more claims event at a time, each applied and
    refreshed as the caught-up loop does: what a refresh costs on a large view. The ratio of the
    largest view to the smallest shows whether it follows what changed or the size of the view.
+   Then **checkpoint**: a store's first write of that view (every row), the whole view as one
+   blob (what every checkpoint cost before the store wrote rows), and a checkpoint after each of
+   ``CHECKPOINT_EVENTS`` more events (only the rows that changed): ms and kB.
 3. **story**: one story of the talks that keeps growing (rewrites of one wire text and one cast,
    ``synthetic.story_flood``): one more article and its entities, each applied and refreshed, on
    a view whose story holds 1,000 and 8,000 articles. The ratio shows whether an article costs
@@ -37,6 +40,7 @@ import threading
 import time
 import tracemalloc
 import uuid
+import zlib
 from dataclasses import replace
 from pathlib import Path
 
@@ -47,6 +51,7 @@ from bench.common import peak_rss_mb, report
 from consumers.projector import service
 from consumers.projector.pacing import CatchUpCollector, Pacer, settle_heap, tune_gc
 from consumers.projector.runtime import CATCH_UP_BATCH, REFRESH_SHARE
+from consumers.projector.store import CheckpointStore
 from consumers.projector.synthetic import claim_stream, story_flood
 from consumers.projector.view import TalksView
 from consumers.projector.window import ViewWindow
@@ -56,8 +61,10 @@ from newswire.bus import Publisher, ensure_topics, make_producer
 from newswire.settings import Settings
 from newswire.topics import CLAIMS
 
-#: Events of the live measurement, after the largest stream.
+#: Events of the live measurement, after each stream.
 LIVE_EVENTS = 200
+#: Events after those, each followed by a checkpoint.
+CHECKPOINT_EVENTS = 20
 
 
 def apply_rate(payloads: list[bytes]) -> tuple[float, float, int, TalksView]:
@@ -98,6 +105,29 @@ def live_refresh_ms(view: TalksView, payloads: list[bytes]) -> list[float]:
         view.refresh()
         took.append((time.perf_counter() - t0) * 1000)
     return took
+
+
+def checkpoint_ms(view: TalksView, payloads: list[bytes]) -> tuple[float, float, list[float], list[int]]:
+    """A checkpoint store's first write of the view (every row, ms), the whole view serialized
+    and compressed as one blob (what each checkpoint cost before rows, ms), then per event (each
+    applied and refreshed): the ms and bytes of a checkpoint, which writes the rows that changed."""
+    with tempfile.TemporaryDirectory(prefix="newswire-bench-") as tmp:
+        store = CheckpointStore.in_dir(Path(tmp))
+        t0 = time.perf_counter()
+        store.save(view.checkpoint_parts(), {("claims", 0): 0}, 0.0)
+        first = (time.perf_counter() - t0) * 1000
+        t0 = time.perf_counter()
+        zlib.compress(orjson.dumps(view.to_snapshot()), 1)
+        whole = (time.perf_counter() - t0) * 1000
+        took, sizes = [], []
+        for offset, raw in enumerate(payloads, 1):
+            view.apply(events.decode(raw))
+            view.refresh()
+            t0 = time.perf_counter()
+            sizes.append(store.save(view.checkpoint_parts(), {("claims", 0): offset}, float(offset)))
+            took.append((time.perf_counter() - t0) * 1000)
+        store.close()
+    return first, whole, took, sizes
 
 
 def story_refresh_ms(n: int) -> tuple[list[float], int]:
@@ -235,17 +265,23 @@ def main(argv: list[str] | None = None) -> None:
     figures: dict[str, float | str] = {}
     live_median: dict[int, float] = {}
     for n in args.events:
-        stream = [events.encode(e) for e in claim_stream(n + LIVE_EVENTS)]
+        stream = [events.encode(e) for e in claim_stream(n + LIVE_EVENTS + CHECKPOINT_EVENTS)]
         payloads = stream[:n]
         bare, ours, refreshes, view = apply_rate(payloads)
         figures[f"{n} events: bare decode (events/s)"] = bare
         figures[f"{n} events: decode + apply + refresh (events/s, target >= 20000)"] = ours
         figures[f"{n} events: ratio apply / bare decode"] = ours / bare
         figures[f"{n} events: refreshes"] = refreshes
-        live = live_refresh_ms(view, stream[n:])
+        live = live_refresh_ms(view, stream[n : n + LIVE_EVENTS])
         live_median[n] = statistics.median(live)
         figures[f"{n} events: live, one more event + refresh, median (ms)"] = live_median[n]
         figures[f"{n} events: live, one more event + refresh, p90 (ms)"] = pct(live, 90)
+        first, whole, took, sizes = checkpoint_ms(view, stream[n + LIVE_EVENTS :])
+        figures[f"{n} events: checkpoint, first write of every row (ms)"] = first
+        figures[f"{n} events: checkpoint, whole view as one blob (ms, the former way)"] = whole
+        figures[f"{n} events: checkpoint after one more event, median (ms)"] = statistics.median(took)
+        figures[f"{n} events: checkpoint after one more event, median (kB)"] = statistics.median(sizes) / 1000
+        figures[f"{n} events: ratio checkpoint one more event / whole view"] = statistics.median(took) / whole
         del view
     if len(live_median) > 1:
         small, large = min(live_median), max(live_median)

@@ -16,6 +16,8 @@ import math
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from consumers.projector.rows import Section
+
 #: Ids are filed in steps of this many seconds of event time.
 STEP_S = 3600.0
 
@@ -68,13 +70,21 @@ class SeenEvents:
         return gone
 
     def export(self) -> dict[str, Any]:
-        dated = {i for ids in self._by_step.values() for i in ids}
-        return {
-            "undated": sorted(self._ids - dated),
-            "steps": {str(step): sorted(ids) for step, ids in sorted(self._by_step.items())},
-            "forgotten": self.forgotten,
-            "forgotten_to": self.forgotten_to,
-        }
+        steps = self.steps_section()
+        return {**self.head(), "steps": {k: steps.encode(v) for k, v in steps.values.items()}}
+
+    def head(self) -> dict[str, Any]:
+        """All but the ids filed by step (small: ids without a time come only from old checkpoints)."""
+        dated = sum(len(ids) for ids in self._by_step.values())
+        undated = (
+            sorted(self._ids - {i for ids in self._by_step.values() for i in ids}) if dated < len(self._ids) else []
+        )
+        return {"undated": undated, "forgotten": self.forgotten, "forgotten_to": self.forgotten_to}
+
+    def steps_section(self) -> Section:
+        """The ids by step, for a checkpoint that writes what changed: a step's list only grows
+        (by its length) until the step is dropped whole."""
+        return Section({str(step): ids for step, ids in sorted(self._by_step.items())}, sorted, len)
 
     @classmethod
     def restore(cls, raw: Mapping[str, Any] | list[str]) -> SeenEvents:

@@ -3,6 +3,12 @@
 A restart loads both and seeks to the saved offsets, so it resumes instead of replaying; events
 between the saved offsets and a crash are consumed again and dropped by id (the view keeps the
 ids it applied). ``--rebuild`` deletes the checkpoint and replays from offset 0.
+
+The view is stored as rows (one per article's record, story signature, step of event ids: see
+:mod:`consumers.projector.rows`) beside a small head, and a checkpoint writes only the rows that
+changed since the one before: its cost follows what changed, not the size of the view. The first
+checkpoint of a process writes all rows (it does not know what the file holds). A checkpoint of
+version 1 (the whole view in one blob, table ``view``) is read, and replaced by rows at the next.
 """
 
 from __future__ import annotations
@@ -16,13 +22,21 @@ from typing import Any
 
 import orjson
 
+from consumers.projector.rows import Parts, SavedRows, nest
+
 SCHEMA = """
-CREATE TABLE IF NOT EXISTS view (
+CREATE TABLE IF NOT EXISTS head (
   id INTEGER PRIMARY KEY CHECK (id = 1),
-  snapshot BLOB NOT NULL,
+  head BLOB NOT NULL,
   view_version INTEGER NOT NULL,
   saved_at REAL NOT NULL
 );
+CREATE TABLE IF NOT EXISTS rows (
+  section TEXT NOT NULL,
+  key TEXT NOT NULL,
+  row BLOB NOT NULL,
+  PRIMARY KEY (section, key)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS offsets (
   topic TEXT NOT NULL,
   partition INTEGER NOT NULL,
@@ -30,6 +44,9 @@ CREATE TABLE IF NOT EXISTS offsets (
   PRIMARY KEY (topic, partition)
 );
 """
+
+#: Version 1 kept the whole view in this table (read, then dropped at the next checkpoint).
+LEGACY_TABLE = "view"
 
 Offsets = dict[tuple[str, int], int]
 
@@ -51,31 +68,71 @@ class CheckpointStore:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.executescript(SCHEMA)
+        self._saved = SavedRows()  # what the rows hold, as of this process's last checkpoint
 
     @classmethod
     def in_dir(cls, data_dir: Path, name: str = "projector.sqlite") -> CheckpointStore:
         return cls(data_dir / name)
 
     def load(self) -> Saved:
-        row = self._db.execute("SELECT snapshot, saved_at FROM view WHERE id = 1").fetchone()
+        """The last checkpoint, read in one transaction (a reader beside a running projector sees
+        one checkpoint whole, not the head of one and the rows of the next)."""
+        self._db.execute("BEGIN")
+        try:
+            return self._read()
+        finally:
+            self._db.execute("COMMIT")
+
+    def _read(self) -> Saved:
         offsets = {
             (t, int(p)): int(o) for t, p, o in self._db.execute("SELECT topic, partition, next_offset FROM offsets")
         }
+        row = self._db.execute("SELECT head, saved_at FROM head WHERE id = 1").fetchone()
         if row is None:
-            return Saved(None, offsets, None)
-        return Saved(orjson.loads(zlib.decompress(row[0])), offsets, float(row[1]))
+            legacy = self._legacy()
+            if legacy is None:
+                return Saved(None, offsets, None)
+            return Saved(orjson.loads(zlib.decompress(legacy[0])), offsets, float(legacy[1]))
+        head = orjson.loads(row[0])
+        sections: dict[str, dict[str, Any]] = {name: {} for name in head["sections"]}  # empty ones too
+        for section, key, blob in self._db.execute("SELECT section, key, row FROM rows"):
+            sections[section][key] = orjson.loads(zlib.decompress(blob))
+        return Saved(nest(head["head"], sections), offsets, float(row[1]))
 
-    def save(self, snapshot: Mapping[str, Any], offsets: Mapping[tuple[str, int], int], saved_at: float) -> int:
-        """Write the view and the offsets atomically; returns the compressed snapshot size."""
-        blob = zlib.compress(orjson.dumps(snapshot), 1)
+    def _legacy(self) -> tuple[bytes, float] | None:
+        if not self._has_legacy():
+            return None
+        row = self._db.execute(f"SELECT snapshot, saved_at FROM {LEGACY_TABLE} WHERE id = 1").fetchone()
+        return None if row is None else (bytes(row[0]), float(row[1]))
+
+    def _has_legacy(self) -> bool:
+        found = self._db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (LEGACY_TABLE,))
+        return found.fetchone() is not None
+
+    def save(self, parts: Parts, offsets: Mapping[tuple[str, int], int], saved_at: float) -> int:
+        """Write what changed of the view, and the offsets, atomically; returns the bytes written
+        (compressed rows and head)."""
+        delta = self._saved.delta(parts.sections)
+        head = orjson.dumps({"head": parts.head, "sections": sorted(parts.sections)})
+        upserts = [(section, key, zlib.compress(orjson.dumps(row), 1)) for section, key, row in delta.upserts]
         cur = self._db.cursor()
         cur.execute("BEGIN IMMEDIATE")
         try:
+            if delta.full:
+                cur.execute("DELETE FROM rows")
+                if self._has_legacy():
+                    cur.execute(f"DROP TABLE {LEGACY_TABLE}")
+            cur.executemany("DELETE FROM rows WHERE section = ? AND key = ?", delta.deletes)
+            cur.executemany(
+                "INSERT INTO rows (section, key, row) VALUES (?, ?, ?) "
+                "ON CONFLICT(section, key) DO UPDATE SET row = excluded.row",
+                upserts,
+            )
             cur.execute(
-                "INSERT INTO view (id, snapshot, view_version, saved_at) VALUES (1, ?, ?, ?) "
-                "ON CONFLICT(id) DO UPDATE SET snapshot = excluded.snapshot, "
+                "INSERT INTO head (id, head, view_version, saved_at) VALUES (1, ?, ?, ?) "
+                "ON CONFLICT(id) DO UPDATE SET head = excluded.head, "
                 "view_version = excluded.view_version, saved_at = excluded.saved_at",
-                (blob, int(snapshot.get("applied", 0)), saved_at),
+                (head, int(parts.head.get("applied", 0)), saved_at),
             )
             cur.executemany(
                 "INSERT INTO offsets (topic, partition, next_offset) VALUES (?, ?, ?) "
@@ -86,15 +143,20 @@ class CheckpointStore:
         except BaseException:
             cur.execute("ROLLBACK")
             raise
-        return len(blob)
+        self._saved.written(delta)
+        return len(head) + sum(len(blob) for _, _, blob in upserts)
 
     def clear(self) -> None:
         """Forget the checkpoint (``--rebuild``)."""
         cur = self._db.cursor()
         cur.execute("BEGIN IMMEDIATE")
-        cur.execute("DELETE FROM view")
+        cur.execute("DELETE FROM head")
+        cur.execute("DELETE FROM rows")
+        if self._has_legacy():
+            cur.execute(f"DROP TABLE {LEGACY_TABLE}")
         cur.execute("DELETE FROM offsets")
         cur.execute("COMMIT")
+        self._saved.forget()
 
     def close(self) -> None:
         self._db.close()

@@ -23,6 +23,8 @@ import numpy as np
 import numpy.typing as npt
 from datasketch import MinHash, MinHashLSH
 
+from consumers.projector.rows import Section
+
 NUM_PERM = 64
 SEED = 7
 SCHEME = "affine32"  # pinned: checkpointed signatures must be read back with the same scheme
@@ -220,9 +222,16 @@ class StoryIndex:
         """The indexed signatures and their times (for a checkpoint); :meth:`restore` rebuilds the
         same index."""
         return {
-            "text": {k: np.frombuffer(sig, dtype=np.uint64).tolist() for k, sig in sorted(self._text_mh.items())},
-            "entities": {k: np.frombuffer(sig, dtype=np.uint64).tolist() for k, sig in sorted(self._ent_mh.items())},
-            "times": dict(sorted(self._times.items())),
+            name: {k: sec.encode(v) for k, v in sorted(sec.values.items())} for name, sec in self.sections().items()
+        }
+
+    def sections(self) -> dict[str, Section]:
+        """:meth:`export` as keyed sections (a checkpoint writes the keys that changed): a key's
+        signature bytes and time are replaced, never edited."""
+        return {
+            "text": Section(self._text_mh, _signature_row),
+            "entities": Section(self._ent_mh, _signature_row),
+            "times": Section(self._times, _same),
         }
 
     @classmethod
@@ -284,3 +293,11 @@ class StoryIndex:
         """Articles whose story gained members since the last call (one per story is enough)."""
         changed, self._changed = self._changed, set()
         return changed
+
+
+def _signature_row(sig: bytes) -> list[int]:
+    return list(np.frombuffer(sig, dtype=np.uint64).tolist())
+
+
+def _same(value: Any) -> Any:
+    return value

@@ -27,6 +27,7 @@ from consumers.projector import items, merge
 from consumers.projector.facts import Fact, Lexicon, facts_from_claims, lexicon, titles_from_mentions
 from consumers.projector.merge import Sig
 from consumers.projector.regions import MatchKey, RegionIndex
+from consumers.projector.rows import Parts, Section
 from consumers.projector.seen import SeenEvents
 from consumers.projector.stories import StoryIndex
 from consumers.projector.story_digest import StoryArticle, StoryDigest
@@ -742,23 +743,27 @@ class TalksView:
     # ------------------------------------------------------------------------------- checkpoints
     def to_snapshot(self) -> dict[str, Any]:
         """The source state (derived indexes are rebuilt on load)."""
-        return {
-            "version": 1,
+        return self.checkpoint_parts().snapshot()
+
+    def checkpoint_parts(self) -> Parts:
+        """:meth:`to_snapshot` as a head and keyed sections, so that a checkpoint writes only the
+        rows that changed (:mod:`consumers.projector.rows`). Every value of a section is replaced,
+        never edited, when it changes (records are frozen)."""
+        head = {
+            "version": 2,
             "applied": self.applied,
             "late": self.late,
-            "seen": self.seen.export(),
-            "articles": [
-                [a.article_id, a.revision, a.event_id, a.time, a.outlet, a.title, a.url, a.published, a.body]
-                for a in self.articles.values()
-            ],
-            "entities": {
-                aid: [list(rank), [[e.id, e.name, e.type, e.salience, [list(m) for m in e.mentions]] for e in recs]]
-                for aid, (rank, recs) in self.entities.items()
-            },
-            "claims": {aid: [list(rank), [f.to_json() for f in facts]] for aid, (rank, facts) in self.claims.items()},
-            "stories": self._stories.export(),
+            "seen": self.seen.head(),
             "window": self.window.to_json(),
         }
+        sections = {
+            "articles": Section(self.articles, _article_row),
+            "entities": Section(self.entities, _entities_row),
+            "claims": Section(self.claims, _claims_row),
+            "seen.steps": self.seen.steps_section(),
+            **{f"stories.{name}": sec for name, sec in self._stories.sections().items()},
+        }
+        return Parts(head, sections)
 
     @classmethod
     def from_snapshot(cls, snap: Mapping[str, Any], lex: Lexicon | None = None) -> TalksView:
@@ -767,7 +772,8 @@ class TalksView:
         view.applied = int(snap["applied"])
         view.late = int(snap.get("late", 0))
         view.seen = SeenEvents.restore(snap["seen"])
-        for row in snap["articles"]:
+        rows = snap["articles"]  # by article id (a checkpoint of version 1: a list)
+        for row in rows.values() if isinstance(rows, Mapping) else rows:
             rec = ArticleRec(*row)
             view.articles[rec.article_id] = rec
         view._stories = StoryIndex.restore(snap.get("stories", {}), view.articles)
@@ -788,6 +794,20 @@ class TalksView:
         view._story_dirty |= view.articles.keys()
         view.refresh()
         return view
+
+
+def _article_row(a: ArticleRec) -> list[Any]:
+    return [a.article_id, a.revision, a.event_id, a.time, a.outlet, a.title, a.url, a.published, a.body]
+
+
+def _entities_row(ranked: tuple[Rank, tuple[EntityRec, ...]]) -> list[Any]:
+    rank, recs = ranked
+    return [list(rank), [[e.id, e.name, e.type, e.salience, [list(m) for m in e.mentions]] for e in recs]]
+
+
+def _claims_row(ranked: tuple[Rank, tuple[Fact, ...]]) -> list[Any]:
+    rank, facts = ranked
+    return [list(rank), [f.to_json() for f in facts]]
 
 
 def saved_window(snap: Mapping[str, Any]) -> float:

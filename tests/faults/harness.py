@@ -522,7 +522,8 @@ def view_outcomes(data_dir: Path) -> tuple[set[str], dict[str, str], dict[str, s
     finally:
         store.close()
     snap = saved.snapshot or {"articles": [], "entities": {}, "claims": {}, "seen": [], "applied": 0}
-    articles = {str(row[0]) for row in snap["articles"]}
+    rows = snap["articles"]  # by article id (version 1: a list of rows)
+    articles = {str(a) for a in rows} if isinstance(rows, dict) else {str(row[0]) for row in rows}
     ents = {aid: str(v[0][2]) for aid, v in snap["entities"].items()}
     claims = {aid: str(v[0][2]) for aid, v in snap["claims"].items()}
     seen = SeenEvents.restore(snap["seen"])

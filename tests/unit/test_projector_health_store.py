@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import sqlite3
+import zlib
 from pathlib import Path
+from typing import Any
 
+import orjson
 import pytest
 
 from consumers.projector.health import Health
+from consumers.projector.rows import Parts, Section
 from consumers.projector.store import CheckpointStore
 
 
@@ -42,24 +46,70 @@ def test_lag_that_only_grows_fails_but_a_busy_consumer_does_not() -> None:
     assert busy.check(100.0)[0]
 
 
+def _parts(applied: int, **sections: dict[str, Any]) -> Parts:
+    return Parts({"applied": applied}, {name: Section(values, list) for name, values in sections.items()})
+
+
 def test_store_round_trip_and_clear(tmp_path: Path) -> None:
     store = CheckpointStore.in_dir(tmp_path / "data")
     assert store.load().snapshot is None
-    store.save({"applied": 3, "x": [1, 2]}, {("t", 0): 5, ("t", 1): 7}, 123.0)
-    store.save({"applied": 4, "x": [1, 2, 3]}, {("t", 0): 6}, 124.0)
+    store.save(_parts(3, **{"x.y": {"a": (1, 2)}}), {("t", 0): 5, ("t", 1): 7}, 123.0)
+    store.save(_parts(4, **{"x.y": {"a": (1, 2), "b": (3,)}}), {("t", 0): 6}, 124.0)
     saved = CheckpointStore.in_dir(tmp_path / "data").load()
-    assert saved.snapshot == {"applied": 4, "x": [1, 2, 3]}
+    assert saved.snapshot == {"applied": 4, "x": {"y": {"a": [1, 2], "b": [3]}}}
     assert saved.offsets == {("t", 0): 6, ("t", 1): 7}
     assert saved.saved_at == 124.0
     store.clear()
     assert store.load().snapshot is None and store.load().offsets == {}
 
 
+def test_a_checkpoint_writes_only_the_rows_that_changed(tmp_path: Path) -> None:
+    store = CheckpointStore.in_dir(tmp_path)
+    values = {f"k{i}": ("v" * 100 + str(i),) for i in range(1000)}
+    first = store.save(_parts(1, s=values), {}, 1.0)
+    values = {**values, "k5": ("changed",), "new": ("added",)}
+    del values["k7"]
+    second = store.save(_parts(2, s=values), {}, 2.0)
+    assert second < first / 20  # three rows and the head, not a thousand rows
+    assert store.load().snapshot == {"applied": 2, "s": {k: list(v) for k, v in values.items()}}
+    # a new process does not know what the file holds: it writes every row once, stale ones go
+    again = CheckpointStore.in_dir(tmp_path)
+    del values["k9"]
+    assert again.save(_parts(3, s=values), {}, 3.0) > first / 2
+    assert again.load().snapshot == {"applied": 3, "s": {k: list(v) for k, v in values.items()}}
+
+
 def test_store_writes_view_and_offsets_in_one_transaction(tmp_path: Path) -> None:
     store = CheckpointStore.in_dir(tmp_path)
-    store.save({"applied": 1}, {("t", 0): 1}, 1.0)
+    store.save(_parts(1, s={"a": (1,)}), {("t", 0): 1}, 1.0)
     with pytest.raises(sqlite3.Error):
         # an offset row that cannot be written (NULL topic) aborts the view update as well
-        store.save({"applied": 2}, {(None, 0): 2}, 2.0)  # type: ignore[dict-item]
+        store.save(_parts(2, s={"a": (2,)}), {(None, 0): 2}, 2.0)  # type: ignore[dict-item]
     saved = store.load()
-    assert saved.snapshot == {"applied": 1} and saved.offsets == {("t", 0): 1}
+    assert saved.snapshot == {"applied": 1, "s": {"a": [1]}} and saved.offsets == {("t", 0): 1}
+    # the failed checkpoint's rows are written by the next one (the store knows they were not)
+    store.save(_parts(3, s={"a": (2,)}), {("t", 0): 3}, 3.0)
+    assert store.load().snapshot == {"applied": 3, "s": {"a": [2]}}
+
+
+def test_a_version_1_checkpoint_is_read_then_replaced_by_rows(tmp_path: Path) -> None:
+    path = tmp_path / "projector.sqlite"
+    db = sqlite3.connect(str(path))
+    db.executescript(
+        "CREATE TABLE view (id INTEGER PRIMARY KEY CHECK (id = 1), snapshot BLOB NOT NULL, "
+        "view_version INTEGER NOT NULL, saved_at REAL NOT NULL);"
+        "CREATE TABLE offsets (topic TEXT NOT NULL, partition INTEGER NOT NULL, next_offset INTEGER NOT NULL, "
+        "PRIMARY KEY (topic, partition));"
+    )
+    old = {"version": 1, "applied": 7, "articles": [["a1"]]}
+    db.execute("INSERT INTO view VALUES (1, ?, 7, 5.0)", (zlib.compress(orjson.dumps(old)),))
+    db.execute("INSERT INTO offsets VALUES ('t', 0, 9)")
+    db.commit()
+    db.close()
+    store = CheckpointStore(path)
+    saved = store.load()
+    assert saved.snapshot == old and saved.offsets == {("t", 0): 9} and saved.saved_at == 5.0
+    store.save(_parts(8, articles={"a1": ("a1",)}), {("t", 0): 10}, 6.0)
+    assert CheckpointStore(path).load().snapshot == {"applied": 8, "articles": {"a1": ["a1"]}}
+    tables = {r[0] for r in sqlite3.connect(str(path)).execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert "view" not in tables

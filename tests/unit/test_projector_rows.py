@@ -1,0 +1,63 @@
+"""What a checkpoint writes (pure): the saved rows, brought up to date by each delta, always equal
+the state; a delta that was not written is carried by the next one."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from consumers.projector.rows import Parts, SavedRows, Section, nest
+
+KEYS = st.sampled_from([f"k{i}" for i in range(8)])
+STATES = st.dictionaries(st.sampled_from(["a", "b.c", "b.d"]), st.dictionaries(KEYS, st.integers(0, 3)), max_size=3)
+
+
+def _apply(saved: dict[tuple[str, str], Any], delta: Any) -> None:
+    if delta.full:
+        saved.clear()
+    for section, key in delta.deletes:
+        saved.pop((section, key), None)
+    for section, key, row in delta.upserts:
+        saved[(section, key)] = row
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(STATES, st.booleans()), min_size=1, max_size=8))
+def test_saved_rows_follow_the_state_through_any_sequence_of_checkpoints(
+    steps: list[tuple[dict[str, Any], bool]],
+) -> None:
+    tracker = SavedRows()
+    saved: dict[tuple[str, str], Any] = {}
+    for state, commits in steps:
+        # values are replaced when they change (a new object), as the view's records are
+        sections = {name: Section({k: [v] for k, v in keyed.items()}, list) for name, keyed in state.items()}
+        delta = tracker.delta(sections)
+        if not commits:  # the transaction failed: nothing written, nothing recorded
+            continue
+        _apply(saved, delta)
+        tracker.written(delta)
+        assert saved == {(name, k): [v] for name, keyed in state.items() for k, v in keyed.items()}
+
+
+def test_an_unchanged_state_writes_nothing_and_a_length_token_sees_a_list_grow() -> None:
+    ids = ["e1"]
+    values = {"r": ("x",)}
+    sections = {"records": Section(values, list), "steps": Section({"1": ids}, sorted, len)}
+    tracker = SavedRows()
+    first = tracker.delta(sections)
+    assert first.full and len(first.upserts) == 2
+    tracker.written(first)
+    assert not tracker.delta(sections).upserts
+    ids.append("e0")
+    grown = tracker.delta(sections)
+    assert grown.upserts == [("steps", "1", ["e0", "e1"])] and not grown.full
+
+
+def test_parts_nest_sections_at_their_dotted_names() -> None:
+    head = {"applied": 2, "seen": {"forgotten": 0}}
+    parts = Parts(head, {"seen.steps": Section({"5": ["b", "a"]}, sorted), "articles": Section({}, list)})
+    assert parts.snapshot() == {"applied": 2, "seen": {"forgotten": 0, "steps": {"5": ["a", "b"]}}, "articles": {}}
+    assert head == {"applied": 2, "seen": {"forgotten": 0}}  # the head is not changed
+    assert nest({}, {"x.y.z": {"k": 1}}) == {"x": {"y": {"z": {"k": 1}}}}

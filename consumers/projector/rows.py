@@ -14,9 +14,11 @@ path (:func:`nest`): the store assembles it on load, and :meth:`TalksView.to_sna
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
+
+V = TypeVar("V")
 
 
 def _same(value: Any) -> Any:
@@ -45,55 +47,166 @@ class Parts:
         return nest(self.head, rows)
 
 
+class TrackedDict(dict[str, V]):
+    """A dict that notes the keys set or deleted since its owner last took them: a section kept
+    in one is diffed by those keys alone, so a checkpoint costs what changed, not a pass over
+    the view. Reads are a plain dict's."""
+
+    __slots__ = ("touched",)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.touched: set[str] = set(self)
+
+    def __setitem__(self, key: str, value: V) -> None:
+        self.touched.add(key)
+        super().__setitem__(key, value)
+
+    def __delitem__(self, key: str) -> None:
+        self.touched.add(key)
+        super().__delitem__(key)
+
+    def pop(self, key: str, *default: Any) -> Any:
+        self.touched.add(key)
+        return super().pop(key, *default)
+
+    def popitem(self) -> tuple[str, V]:
+        key, value = super().popitem()
+        self.touched.add(key)
+        return key, value
+
+    def setdefault(self, key: str, default: Any = None) -> Any:
+        self.touched.add(key)
+        return super().setdefault(key, default)
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        for key, value in dict(*args, **kwargs).items():
+            self[key] = value
+
+    def __ior__(self, other: Any) -> TrackedDict[V]:  # type: ignore[override,misc]
+        self.update(other)
+        return self
+
+    def clear(self) -> None:
+        self.touched.update(self)
+        super().clear()
+
+
+@dataclass
+class _Saved:
+    """What the store holds of one section: its keys with their tokens, and the tracked dict
+    whose ``touched`` keys are what changed since (None: diffed key by key)."""
+
+    tokens: dict[str, Any]
+    source: TrackedDict[Any] | None
+
+
 @dataclass(frozen=True)
 class RowDelta:
-    """What brings the saved rows up to the state: rows to write, rows to delete, and the tokens
-    the saved rows will have once this is written."""
+    """What brings the saved rows up to the state: rows to write, rows to delete, and what the
+    store will hold of each section once this is written."""
 
     upserts: list[tuple[str, str, Any]]  # (section, key, JSON row)
     deletes: list[tuple[str, str]]
     full: bool  # every row is written: drop all saved rows first
-    tokens: dict[str, dict[str, Any]] = field(repr=False)
+    after: dict[str, _Saved] = field(repr=False)
+    taken: list[tuple[TrackedDict[Any], set[str]]] = field(repr=False)  # touched keys this delta carries
 
 
 class SavedRows:
-    """What the store holds, as tokens; :meth:`delta` compares the state against it, and
-    :meth:`written` records a delta once its transaction committed (a failed one changes nothing,
-    so the next delta still carries its rows)."""
+    """What the store holds; :meth:`delta` compares the state against it, and :meth:`written`
+    records a delta once its transaction committed (a failed one changes nothing, so the next
+    delta still carries its rows)."""
 
-    __slots__ = ("_tokens",)
+    __slots__ = ("_saved",)
 
     def __init__(self) -> None:
-        self._tokens: dict[str, dict[str, Any]] | None = None  # None: unknown, the next delta is full
+        self._saved: dict[str, _Saved] | None = None  # None: unknown, the next delta is full
 
     def forget(self) -> None:
         """The saved rows are unknown (a fresh store, a store cleared or loaded): write all next time."""
-        self._tokens = None
+        self._saved = None
 
     def delta(self, sections: Mapping[str, Section]) -> RowDelta:
-        full = self._tokens is None
-        saved = self._tokens or {}
+        full = self._saved is None
+        saved = self._saved or {}
         upserts: list[tuple[str, str, Any]] = []
         deletes: list[tuple[str, str]] = []
-        tokens: dict[str, dict[str, Any]] = {}
-        missing = object()
+        after: dict[str, _Saved] = {}
+        taken: list[tuple[TrackedDict[Any], set[str]]] = []
         for name, sec in sections.items():
-            last = saved.get(name, {})
-            now: dict[str, Any] = {}
-            for key, value in sec.values.items():
-                tok = sec.token(value)
-                now[key] = tok
-                old = last.get(key, missing)
-                if old is missing or (old is not tok and old != tok):
-                    upserts.append((name, key, sec.encode(value)))
-            deletes.extend((name, key) for key in last.keys() - now.keys())
-            tokens[name] = now
+            values = sec.values
+            old = saved.get(name)
+            if old is not None and old.source is values and isinstance(values, TrackedDict):
+                keys = set(values.touched)  # the same dict as last time: only its touched keys
+                taken.append((values, keys))
+                for k in keys:
+                    if k in values:
+                        upserts.append((name, k, sec.encode(values[k])))
+                    elif k in old.tokens:
+                        deletes.append((name, k))
+                after[name] = old  # its tokens are brought up to date by written()
+                continue
+            last = old.tokens if old is not None else {}
+            if sec.token is _same:  # comprehensions: this is a pass over a large view
+                now = dict(values)
+                changed = [k for k, v in values.items() if last.get(k) is not v]
+                changed = [k for k in changed if k not in last or last[k] != values[k]]
+            else:
+                now = {k: sec.token(v) for k, v in values.items()}
+                changed = [k for k, t in now.items() if k not in last or last[k] != t]
+            upserts.extend((name, k, sec.encode(values[k])) for k in changed)
+            deletes.extend((name, k) for k in last.keys() - now.keys())
+            tracked = values if isinstance(values, TrackedDict) else None
+            if tracked is not None:
+                taken.append((tracked, set(tracked.touched)))
+            after[name] = _Saved(now, tracked)
         for name in saved.keys() - sections.keys():
-            deletes.extend((name, key) for key in saved[name])
-        return RowDelta(upserts, deletes, full, tokens)
+            deletes.extend((name, key) for key in saved[name].tokens)
+        return RowDelta(upserts, deletes, full, after, taken)
 
     def written(self, delta: RowDelta) -> None:
-        self._tokens = delta.tokens
+        self._saved = delta.after
+        for tracked, keys in delta.taken:
+            tracked.touched -= keys
+            saved = next((s for s in delta.after.values() if s.source is tracked), None)
+            if saved is not None:  # (a section diffed by its touched keys: its keys as of now)
+                for k in keys:
+                    if k in tracked:
+                        saved.tokens[k] = tracked[k]
+                    else:
+                        saved.tokens.pop(k, None)
+
+
+#: Items per row of a :func:`chunked` section.
+CHUNK = 256
+
+
+def chunked(lists: Mapping[str, list[Any]], size: int = CHUNK) -> Section:
+    """Lists that only ever grow at their end, as rows of ``size`` items (keys ``name/index``):
+    appending rewrites the last row of a list, not the whole list. :func:`unchunk` reverses it."""
+    values: dict[str, tuple[list[Any], int, int]] = {}
+    for name, items in lists.items():
+        for lo in range(0, len(items), size):
+            values[f"{name}/{lo // size}"] = (items, lo, min(lo + size, len(items)))
+    return Section(values, _chunk_row, _chunk_len)
+
+
+def _chunk_row(chunk: tuple[list[Any], int, int]) -> list[Any]:
+    items, lo, hi = chunk
+    return items[lo:hi]
+
+
+def _chunk_len(chunk: tuple[list[Any], int, int]) -> int:
+    return chunk[2] - chunk[1]
+
+
+def unchunk(rows: Mapping[str, Sequence[Any]]) -> dict[str, list[Any]]:
+    """The lists a :func:`chunked` section's rows came from."""
+    out: dict[str, list[Any]] = {}
+    for name, _index, key in sorted((k.rpartition("/")[0], int(k.rpartition("/")[2]), k) for k in rows):
+        out.setdefault(name, []).extend(rows[key])
+    return out
 
 
 def nest(head: Mapping[str, Any], rows: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:

@@ -16,7 +16,7 @@ import math
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from consumers.projector.rows import Section
+from consumers.projector.rows import Section, chunked, unchunk
 
 #: Ids are filed in steps of this many seconds of event time.
 STEP_S = 3600.0
@@ -25,11 +25,12 @@ STEP_S = 3600.0
 class SeenEvents:
     """A set of event ids that forgets the ids of events older than a cutoff."""
 
-    __slots__ = ("_by_step", "_ids", "forgotten", "forgotten_to")
+    __slots__ = ("_by_step", "_ids", "_undated", "forgotten", "forgotten_to")
 
     def __init__(self) -> None:
         self._ids: set[str] = set()
-        self._by_step: dict[int, list[str]] = {}  # step of event time → ids (undated: in no step)
+        self._by_step: dict[int, list[str]] = {}  # step of event time → ids, in arrival order
+        self._undated: list[str] = []  # ids of events without a time (a view without a window)
         self.forgotten = 0  # ids dropped so far
         self.forgotten_to: float | None = None  # ids of events older than this were dropped
 
@@ -46,7 +47,9 @@ class SeenEvents:
         if event_id in self._ids:
             return
         self._ids.add(event_id)
-        if epoch is not None:
+        if epoch is None:
+            self._undated.append(event_id)
+        else:
             self._by_step.setdefault(math.floor(epoch / STEP_S), []).append(event_id)
 
     def too_old(self, epoch: float | None) -> bool:
@@ -70,33 +73,37 @@ class SeenEvents:
         return gone
 
     def export(self) -> dict[str, Any]:
-        steps = self.steps_section()
-        return {**self.head(), "steps": {k: steps.encode(v) for k, v in steps.values.items()}}
+        ids = self.ids_section()
+        return {**self.head(), "ids": {k: ids.encode(v) for k, v in ids.values.items()}}
 
     def head(self) -> dict[str, Any]:
-        """All but the ids filed by step (small: ids without a time come only from old checkpoints)."""
-        dated = sum(len(ids) for ids in self._by_step.values())
-        undated = (
-            sorted(self._ids - {i for ids in self._by_step.values() for i in ids}) if dated < len(self._ids) else []
-        )
-        return {"undated": undated, "forgotten": self.forgotten, "forgotten_to": self.forgotten_to}
+        """All but the ids."""
+        return {"forgotten": self.forgotten, "forgotten_to": self.forgotten_to}
 
-    def steps_section(self) -> Section:
-        """The ids by step, for a checkpoint that writes what changed: a step's list only grows
-        (by its length) until the step is dropped whole."""
-        return Section({str(step): ids for step, ids in sorted(self._by_step.items())}, sorted, len)
+    def ids_section(self) -> Section:
+        """The ids as rows for a checkpoint that writes what changed: each step's list (and the
+        undated ones) only grows at its end until the step is dropped whole, so rows of a fixed
+        number of ids (:func:`chunked`) change only at the end of a list."""
+        return chunked({"undated": self._undated, **{str(s): ids for s, ids in sorted(self._by_step.items())}})
 
     @classmethod
     def restore(cls, raw: Mapping[str, Any] | list[str]) -> SeenEvents:
-        """From :meth:`export`; a checkpoint of before (a plain list) gives undated ids."""
+        """From :meth:`export`. Older checkpoints: ``undated`` and ``steps`` lists, or (before the
+        window forgot ids) a plain list of undated ids."""
         seen = cls()
         if isinstance(raw, list):
-            seen._ids = {str(i) for i in raw}
-            return seen
-        seen._ids = {str(i) for i in raw.get("undated", ())}
+            raw = {"undated": raw}
+        lists = unchunk(raw.get("ids", {}))
+        lists.setdefault("undated", []).extend(raw.get("undated", ()))
         for step, ids in raw.get("steps", {}).items():
-            seen._by_step[int(step)] = [str(i) for i in ids]
-            seen._ids.update(seen._by_step[int(step)])
+            lists.setdefault(str(step), []).extend(ids)
+        for name, ids in lists.items():
+            kept = [str(i) for i in ids]
+            if name == "undated":
+                seen._undated = kept
+            else:
+                seen._by_step[int(name)] = kept
+            seen._ids.update(kept)
         seen.forgotten = int(raw.get("forgotten", 0))
         to = raw.get("forgotten_to")
         seen.forgotten_to = None if to is None else float(to)

@@ -23,7 +23,7 @@ import numpy as np
 import numpy.typing as npt
 from datasketch import MinHash, MinHashLSH
 
-from consumers.projector.rows import Section
+from consumers.projector.rows import Section, TrackedDict
 
 NUM_PERM = 64
 SEED = 7
@@ -119,9 +119,10 @@ class StoryIndex:
         self._text = StoryBands(text_threshold)
         self._ents = StoryBands(entity_threshold)
         # key → its signature's bytes (one object for a signature and its copies: see _add)
-        self._text_mh: dict[str, bytes] = {}
-        self._ent_mh: dict[str, bytes] = {}
-        self._times: dict[str, float] = {}  # key → its event's time, when known (see since())
+        # (tracked: a checkpoint writes the keys set since the last one)
+        self._text_mh: TrackedDict[bytes] = TrackedDict()
+        self._ent_mh: TrackedDict[bytes] = TrackedDict()
+        self._times: TrackedDict[float] = TrackedDict()  # key → its event's time, when known (see since())
         self._parent: dict[str, str] = {}
         self._members: dict[str, list[str]] = {}  # root → the articles of its story
         self._changed: set[str] = set()  # articles whose story gained members since take_changed()

@@ -27,7 +27,7 @@ from consumers.projector import items, merge
 from consumers.projector.facts import Fact, Lexicon, facts_from_claims, lexicon, titles_from_mentions
 from consumers.projector.merge import Sig
 from consumers.projector.regions import MatchKey, RegionIndex
-from consumers.projector.rows import Parts, Section
+from consumers.projector.rows import Parts, Section, TrackedDict
 from consumers.projector.seen import SeenEvents
 from consumers.projector.stories import StoryIndex
 from consumers.projector.story_digest import StoryArticle, StoryDigest
@@ -119,9 +119,10 @@ class TalksView:
         self.seen = SeenEvents()  # ids of the events taken in (forgotten with the window)
         self.applied = 0
         self.late = 0  # events older than the ids the view forgot: ignored (see seen.py)
-        self.articles: dict[str, ArticleRec] = {}
-        self.entities: dict[str, tuple[Rank, tuple[EntityRec, ...]]] = {}
-        self.claims: dict[str, tuple[Rank, tuple[Fact, ...]]] = {}
+        # the source state (what a checkpoint writes: the keys set or deleted since the last one)
+        self.articles: TrackedDict[ArticleRec] = TrackedDict()
+        self.entities: TrackedDict[tuple[Rank, tuple[EntityRec, ...]]] = TrackedDict()
+        self.claims: TrackedDict[tuple[Rank, tuple[Fact, ...]]] = TrackedDict()
         # derived state (rebuilt from the above on load)
         self._titles: dict[str, tuple[Fact, ...]] = {}
         self._buckets: dict[str, dict[tuple[Any, ...], dict[tuple[str, str], Fact]]] = defaultdict(dict)
@@ -760,7 +761,7 @@ class TalksView:
             "articles": Section(self.articles, _article_row),
             "entities": Section(self.entities, _entities_row),
             "claims": Section(self.claims, _claims_row),
-            "seen.steps": self.seen.steps_section(),
+            "seen.ids": self.seen.ids_section(),
             **{f"stories.{name}": sec for name, sec in self._stories.sections().items()},
         }
         return Parts(head, sections)

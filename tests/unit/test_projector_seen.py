@@ -41,3 +41,9 @@ def test_a_checkpoint_of_before_keeps_its_ids_for_ever() -> None:
     seen = SeenEvents.restore(["a", "b"])
     assert seen.forget_before(1e12) == 0 and set(seen) == {"a", "b"}
     assert seen.too_old(0.0) and not seen.too_old(None)
+
+
+def test_a_checkpoint_with_ids_by_step_in_lists_is_read() -> None:
+    seen = SeenEvents.restore({"undated": ["u"], "steps": {"3": ["a", "b"]}, "forgotten": 4, "forgotten_to": 7000.0})
+    assert set(seen) == {"u", "a", "b"} and seen.forgotten == 4
+    assert seen.forget_before(5 * STEP_S) == 2 and set(seen) == {"u"}

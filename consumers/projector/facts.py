@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
+from sys import intern
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
@@ -176,7 +177,7 @@ def _is_map(value: Any) -> bool:
 def _norm_entity(value: Any) -> str | None:
     if not value or not isinstance(value, str):
         return None
-    return value.strip().lower() or None
+    return intern(value.strip().lower()) or None
 
 
 def facts_from_claims(article_id: str, claims: Sequence[Mapping[str, Any]], lex: Lexicon | None = None) -> list[Fact]:
@@ -203,12 +204,12 @@ def _said(claim: Mapping[str, Any]) -> tuple[str, str, _Said]:
     by = claim.get("asserted_by") or {}
     return (
         str(claim.get("id", "")),
-        str(claim.get("kind", "")),
+        intern(str(claim.get("kind", ""))),
         (
-            str(by.get("text") or by.get("kind") or "outlet"),
+            intern(str(by.get("text") or by.get("kind") or "outlet")),
             _norm_entity(by.get("entity")),
             float(claim.get("confidence", 0.0)),
-            str(ev.get("sentence", "")),
+            intern(str(ev.get("sentence", ""))),  # one string for the claims of a sentence
             int(ev.get("start", 0)),
             int(ev.get("end", 0)),
             int(ev.get("sentence_start", 0)),
@@ -247,9 +248,9 @@ def _make(
         article_id,
         claim_id,
         claim_kind,
-        bucket,
-        kind,
-        status,
+        intern(bucket),  # (few distinct values, made anew for every claim: shared)
+        intern(kind),
+        status if status is None else intern(status),
         participants,
         date,
         place,

@@ -19,6 +19,7 @@ import hashlib
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from sys import intern
 from typing import Any
 
 import orjson
@@ -200,7 +201,7 @@ class TalksView:
             revision=str(d["revision"]),
             event_id=env.id,
             time=env.time,
-            outlet=str(d["outlet"]),
+            outlet=intern(str(d["outlet"])),
             title=str(d["title"]),
             url=d.get("url"),
             published=d.get("published"),
@@ -827,7 +828,7 @@ def _entity_rec(raw: Mapping[str, Any]) -> EntityRec:
     if str(raw.get("type", "")) == "PERSON":
         mentions = tuple(
             (
-                str(m.get("text", "")),
+                intern(str(m.get("text", ""))),
                 int(m.get("start", 0)),
                 int(m.get("end", 0)),
                 int((m.get("sentence") or {}).get("start", 0)),
@@ -835,10 +836,10 @@ def _entity_rec(raw: Mapping[str, Any]) -> EntityRec:
             )
             for m in list(raw.get("mentions") or ())[:MAX_PERSON_MENTIONS]
         )
-    return EntityRec(
-        id=str(raw["id"]),
-        name=str(raw.get("name", raw["id"])),
-        type=str(raw.get("type", "")),
+    return EntityRec(  # (names recur in every article that names them: one string each)
+        id=intern(str(raw["id"])),
+        name=intern(str(raw.get("name", raw["id"]))),
+        type=intern(str(raw.get("type", ""))),
         salience=float(raw.get("salience", 0.0)),
         mentions=mentions,
     )

@@ -11,7 +11,9 @@
    largest view to the smallest shows whether it follows what changed or the size of the view.
    Then **checkpoint**: a store's first write of that view (every row), the whole view as one
    blob (what every checkpoint cost before the store wrote rows), and a checkpoint after each of
-   ``CHECKPOINT_EVENTS`` more events (only the rows that changed): ms and kB.
+   ``CHECKPOINT_EVENTS`` more events (only the rows that changed): ms and kB; then a **restart**
+   from that checkpoint (load, restore, build the items) and the restarted process's first
+   checkpoint (what changed since, not every row again).
 3. **story**: one story of the talks that keeps growing (rewrites of one wire text and one cast,
    ``synthetic.story_flood``): one more article and its entities, each applied and refreshed, on
    a view whose story holds 1,000 and 8,000 articles. The ratio shows whether an article costs
@@ -41,7 +43,7 @@ import time
 import tracemalloc
 import uuid
 import zlib
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import httpx
@@ -107,10 +109,24 @@ def live_refresh_ms(view: TalksView, payloads: list[bytes]) -> list[float]:
     return took
 
 
-def checkpoint_ms(view: TalksView, payloads: list[bytes]) -> tuple[float, float, list[float], list[int]]:
-    """A checkpoint store's first write of the view (every row, ms), the whole view serialized
-    and compressed as one blob (what each checkpoint cost before rows, ms), then per event (each
-    applied and refreshed): the ms and bytes of a checkpoint, which writes the rows that changed."""
+@dataclass(frozen=True)
+class Checkpoints:
+    """What :func:`checkpoint_ms` measured."""
+
+    first_ms: float  # a store's first write of the view: every row
+    whole_ms: float  # the whole view serialized and compressed as one blob (the former way)
+    each_ms: list[float]  # a checkpoint after each event: the rows that changed
+    each_bytes: list[int]
+    restore_s: float  # a new process: load the checkpoint, restore the view, build its items
+    after_restore_ms: float  # that process's first checkpoint, after one more event
+    after_restore_bytes: int
+
+
+def checkpoint_ms(view: TalksView, payloads: list[bytes]) -> Checkpoints:
+    """A checkpoint store's first write of the view, the whole view as one blob, then per event
+    (each applied and refreshed) a checkpoint; then a restart from it (as the projector restores:
+    the store told it holds the restored view) and that process's first checkpoint after the
+    last event."""
     with tempfile.TemporaryDirectory(prefix="newswire-bench-") as tmp:
         store = CheckpointStore.in_dir(Path(tmp))
         t0 = time.perf_counter()
@@ -120,14 +136,26 @@ def checkpoint_ms(view: TalksView, payloads: list[bytes]) -> tuple[float, float,
         zlib.compress(orjson.dumps(view.to_snapshot()), 1)
         whole = (time.perf_counter() - t0) * 1000
         took, sizes = [], []
-        for offset, raw in enumerate(payloads, 1):
+        for offset, raw in enumerate(payloads[:-1], 1):
             view.apply(events.decode(raw))
             view.refresh()
             t0 = time.perf_counter()
             sizes.append(store.save(view.checkpoint_parts(), {("claims", 0): offset}, float(offset)))
             took.append((time.perf_counter() - t0) * 1000)
         store.close()
-    return first, whole, took, sizes
+        t0 = time.perf_counter()
+        store = CheckpointStore.in_dir(Path(tmp))
+        restored = TalksView.from_snapshot(store.load().snapshot or {}, refreshed=False)
+        store.holds(restored.checkpoint_parts())
+        restored.refresh()
+        restore = time.perf_counter() - t0
+        restored.apply(events.decode(payloads[-1]))
+        restored.refresh()
+        t0 = time.perf_counter()
+        after = store.save(restored.checkpoint_parts(), {("claims", 0): len(payloads)}, float(len(payloads)))
+        after_ms = (time.perf_counter() - t0) * 1000
+        store.close()
+    return Checkpoints(first, whole, took, sizes, restore, after_ms, after)
 
 
 def story_refresh_ms(n: int) -> tuple[list[float], int]:
@@ -276,12 +304,18 @@ def main(argv: list[str] | None = None) -> None:
         live_median[n] = statistics.median(live)
         figures[f"{n} events: live, one more event + refresh, median (ms)"] = live_median[n]
         figures[f"{n} events: live, one more event + refresh, p90 (ms)"] = pct(live, 90)
-        first, whole, took, sizes = checkpoint_ms(view, stream[n + LIVE_EVENTS :])
-        figures[f"{n} events: checkpoint, first write of every row (ms)"] = first
-        figures[f"{n} events: checkpoint, whole view as one blob (ms, the former way)"] = whole
-        figures[f"{n} events: checkpoint after one more event, median (ms)"] = statistics.median(took)
-        figures[f"{n} events: checkpoint after one more event, median (kB)"] = statistics.median(sizes) / 1000
-        figures[f"{n} events: ratio whole view / checkpoint after one more event"] = whole / statistics.median(took)
+        cp = checkpoint_ms(view, stream[n + LIVE_EVENTS :])
+        figures[f"{n} events: checkpoint, first write of every row (ms)"] = cp.first_ms
+        figures[f"{n} events: checkpoint, whole view as one blob (ms, the former way)"] = cp.whole_ms
+        figures[f"{n} events: checkpoint after one more event, median (ms)"] = statistics.median(cp.each_ms)
+        figures[f"{n} events: checkpoint after one more event, median (kB)"] = statistics.median(cp.each_bytes) / 1000
+        figures[f"{n} events: ratio whole view / checkpoint after one more event"] = cp.whole_ms / statistics.median(
+            cp.each_ms
+        )
+        figures[f"{n} events: restart, restore from the checkpoint (s)"] = cp.restore_s
+        figures[f"{n} events: restart, its first checkpoint after one more event (ms / kB)"] = (
+            f"{cp.after_restore_ms:.1f} / {cp.after_restore_bytes / 1000:.1f}"
+        )
         del view
     if len(live_median) > 1:
         small, large = min(live_median), max(live_median)
@@ -308,7 +342,7 @@ def main(argv: list[str] | None = None) -> None:
     days = articles // (4 * 1440) or 1
     (everything, _saved, _ids), (windowed, _saved, _ids) = window_memory_mb(flood, 0), window_memory_mb(flood, days)
     figures[f"window: view memory after {articles} articles of one story a minute apart, no window (MB)"] = everything
-    figures[f"window: the same with a {days}-day window (MB)"] = windowed
+    figures[f"window: the same with a {days}-day window (MB, story)"] = windowed
     figures["window: ratio windowed / no window (story)"] = windowed / everything
     if args.rebuild_events is not None:
         payloads = [events.encode(e) for e in claim_stream(args.rebuild_events)]

@@ -127,7 +127,15 @@ class SavedRows:
         """The saved rows are unknown (a fresh store, a store cleared or loaded): write all next time."""
         self._saved = None
 
-    def delta(self, sections: Mapping[str, Section]) -> RowDelta:
+    def assume(self, sections: Mapping[str, Section]) -> None:
+        """The store holds exactly these sections (a view just restored from it): record them as
+        written, without encoding a row, so the next delta carries only what changes from here."""
+        self._saved = None
+        self.written(self.delta(sections, rows=False))
+
+    def delta(self, sections: Mapping[str, Section], rows: bool = True) -> RowDelta:
+        """What brings the saved rows up to ``sections`` (``rows=False``: the keys only, no row
+        encoded, for :meth:`assume`)."""
         full = self._saved is None
         saved = self._saved or {}
         upserts: list[tuple[str, str, Any]] = []
@@ -155,7 +163,8 @@ class SavedRows:
             else:
                 now = {k: sec.token(v) for k, v in values.items()}
                 changed = [k for k, t in now.items() if k not in last or last[k] != t]
-            upserts.extend((name, k, sec.encode(values[k])) for k in changed)
+            if rows:
+                upserts.extend((name, k, sec.encode(values[k])) for k in changed)
             deletes.extend((name, k) for k in last.keys() - now.keys())
             tracked = values if isinstance(values, TrackedDict) else None
             if tracked is not None:

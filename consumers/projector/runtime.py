@@ -350,15 +350,23 @@ class ProjectorLoop:
             )
             self.store.clear()
             saved = self.store.load()
+        started = time.perf_counter()
         if saved.snapshot is not None:
-            view = TalksView.from_snapshot(saved.snapshot)
+            view = TalksView.from_snapshot(saved.snapshot, refreshed=False)
+            self.store.holds(view.checkpoint_parts())  # the first checkpoint writes what changed since
+            view.refresh()
         else:
             view = TalksView(window=ViewWindow(window_s))
         self.offsets = dict(saved.offsets)
         self.hub.replace(view)
         log.info(
             "view restored" if saved.snapshot is not None else "starting with an empty view",
-            extra=logs.fields(stage=STAGE, view_version=view.applied, partitions=len(self.offsets)),
+            extra=logs.fields(
+                stage=STAGE,
+                view_version=view.applied,
+                partitions=len(self.offsets),
+                seconds=round(time.perf_counter() - started, 3),
+            ),
         )
 
     def _connect(self) -> tuple[KafkaConsumer, Publisher]:

@@ -157,6 +157,7 @@ class TalksView:
         self._about_ceasefire: set[str] = set()  # agreements and proposals whose object is one
         self._evicted_to: float | None = None  # the window's cutoff when the view last forgot
         self._index_evicted_to: float | None = None  # … and the story index's (see _evict)
+        self._filling = False  # restoring a checkpoint: buckets are rebuilt whole, nothing touched
 
     # ------------------------------------------------------------------------------- applying
     def apply(self, env: Envelope) -> TalksView:
@@ -339,6 +340,8 @@ class TalksView:
     def _touch(self, f: Fact, added: bool = False) -> None:
         """The item(s) built from ``f``'s region must be rebuilt at the next refresh (``added``:
         because ``f`` is new; otherwise it went away or its article changed)."""
+        if self._filling:
+            return
         bucket = f.bucket
         if bucket.startswith("negated:") or bucket in ("agreements", "proposals"):
             self._ceasefire_dirty = True
@@ -768,9 +771,14 @@ class TalksView:
         return Parts(head, sections)
 
     @classmethod
-    def from_snapshot(cls, snap: Mapping[str, Any], lex: Lexicon | None = None) -> TalksView:
-        """The view a checkpoint saved, with the window it was built with (see :func:`saved_window`)."""
+    def from_snapshot(cls, snap: Mapping[str, Any], lex: Lexicon | None = None, refreshed: bool = True) -> TalksView:
+        """The view a checkpoint saved, with the window it was built with (see :func:`saved_window`).
+
+        ``refreshed=False``: its items are not built yet, and its state is exactly ``snap`` (what a
+        checkpoint store that just loaded it is told: :meth:`CheckpointStore.holds`); a
+        :meth:`refresh` builds them."""
         view = cls(lex, ViewWindow.from_json(snap.get("window")))
+        view._filling = True  # every bucket is built whole below: no per-fact bookkeeping
         view.applied = int(snap["applied"])
         view.late = int(snap.get("late", 0))
         view.seen = SeenEvents.restore(snap["seen"])
@@ -793,8 +801,12 @@ class TalksView:
             view._replace_facts(aid, (), fs)
         for aid in sorted(view.articles):
             view._refresh_titles(aid)
+        view._filling = False
+        view._dirty_buckets |= {b for b in view._buckets if not b.startswith("negated:")}
+        view._ceasefire_dirty = True
         view._story_dirty |= view.articles.keys()
-        view.refresh()
+        if refreshed:
+            view.refresh()
         return view
 
 

@@ -79,6 +79,19 @@ def test_a_checkpoint_writes_only_the_rows_that_changed(tmp_path: Path) -> None:
     assert again.load().snapshot == {"applied": 3, "s": {k: list(v) for k, v in values.items()}}
 
 
+def test_a_process_that_restored_the_view_writes_only_what_changed_since(tmp_path: Path) -> None:
+    values = {f"k{i}": ("v" * 100 + str(i),) for i in range(1000)}
+    first = CheckpointStore.in_dir(tmp_path).save(_parts(1, s=values), {}, 1.0)
+    again = CheckpointStore.in_dir(tmp_path)
+    loaded = again.load().snapshot or {}
+    restored = {k: tuple(v) for k, v in loaded["s"].items()}  # the state a view restores from it
+    again.holds(_parts(1, s=restored))
+    values = {**restored, "k5": ("changed",)}
+    del values["k7"]
+    assert again.save(_parts(2, s=values), {}, 2.0) < first / 20  # one row and the head
+    assert again.load().snapshot == {"applied": 2, "s": {k: list(v) for k, v in values.items()}}
+
+
 def test_store_writes_view_and_offsets_in_one_transaction(tmp_path: Path) -> None:
     store = CheckpointStore.in_dir(tmp_path)
     store.save(_parts(1, s={"a": (1,)}), {("t", 0): 1}, 1.0)
@@ -109,6 +122,7 @@ def test_a_version_1_checkpoint_is_read_then_replaced_by_rows(tmp_path: Path) ->
     store = CheckpointStore(path)
     saved = store.load()
     assert saved.snapshot == old and saved.offsets == {("t", 0): 9} and saved.saved_at == 5.0
+    store.holds(_parts(7, articles={"a1": ("a1",)}))  # the rows do not hold it: written all the same
     store.save(_parts(8, articles={"a1": ("a1",)}), {("t", 0): 10}, 6.0)
     assert CheckpointStore(path).load().snapshot == {"applied": 8, "articles": {"a1": ["a1"]}}
     tables = {r[0] for r in sqlite3.connect(str(path)).execute("SELECT name FROM sqlite_master WHERE type = 'table'")}

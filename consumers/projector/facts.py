@@ -167,6 +167,11 @@ class Fact(NamedTuple):
         return cls(*values)
 
 
+def match_key_of(signature: tuple[Any, ...]) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
+    """:meth:`Fact.match_key` of the facts with this :meth:`Fact.signature`."""
+    return (signature[0], signature[1], signature[5])
+
+
 def _is_map(value: Any) -> bool:
     """``isinstance(value, Mapping)``, with the exact types of decoded events checked first (the
     ABC check is slow, and it runs several times per claim)."""

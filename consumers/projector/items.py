@@ -15,7 +15,7 @@ from __future__ import annotations
 import heapq
 from bisect import insort
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, KeysView, Mapping, Sequence
 from dataclasses import dataclass
 from operator import attrgetter
 from typing import Any, NamedTuple, TypeVar
@@ -251,6 +251,11 @@ class ItemBuilder:
         self._quotes: list[Fact] = []  # a party's, by (article, claim)
         self._titles = ValueTable()  # a party's titles as written (President, Former U.S. President)
         self._roles = ValueTable()  # … and the role words in them (a conflict when they differ)
+
+    @property
+    def signatures(self) -> KeysView[Sig]:
+        """The signatures of the facts folded in."""
+        return self._first_of_sig.keys()
 
     def add_all(self, facts: Iterable[Fact], lookups: Lookups) -> ItemBuilder:
         for f in facts:

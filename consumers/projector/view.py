@@ -25,7 +25,7 @@ from typing import Any
 import orjson
 
 from consumers.projector import items, merge
-from consumers.projector.facts import Fact, Lexicon, facts_from_claims, lexicon, titles_from_mentions
+from consumers.projector.facts import Fact, Lexicon, facts_from_claims, lexicon, match_key_of, titles_from_mentions
 from consumers.projector.merge import Sig
 from consumers.projector.regions import MatchKey, RegionIndex
 from consumers.projector.rows import Parts, Section, TrackedDict
@@ -146,11 +146,13 @@ class TalksView:
         self._items: dict[str, dict[str, Any]] = {}
         self._bucket_items: dict[str, set[str]] = {}
         # what lets a refresh skip work whose inputs did not change (see _reusable)
-        self._touched: set[tuple[str, Sig]] = set()  # (bucket, signature) since the last refresh
-        self._reuse_until: set[tuple[str, Sig]] = set()  # the above, as of the refresh under way
-        self._added: dict[tuple[str, Sig], list[Fact]] = {}  # facts new since the last refresh …
-        self._spoiled: set[tuple[str, Sig]] = set()  # … and signatures that lost one or its article
-        self._growing: tuple[dict[tuple[str, Sig], list[Fact]], set[tuple[str, Sig]]] = ({}, set())
+        # (by bucket, so that a region's signatures are checked against them by set operations)
+        self._touched: dict[str, set[Sig]] = {}  # signatures touched since the last refresh
+        self._reuse_until: dict[str, set[Sig]] = {}  # the above, as of the refresh under way
+        self._added: dict[str, dict[Sig, list[Fact]]] = {}  # facts new since the last refresh …
+        self._spoiled: dict[str, set[Sig]] = {}  # … and signatures that lost one or its article
+        self._growing: tuple[dict[str, dict[Sig, list[Fact]]], dict[str, set[Sig]]] = ({}, {})
+        self._region_changes: dict[str, dict[MatchKey, list[Sig]]] = {}  # the above by region (_changed_in)
         self._builders: dict[str, items.ItemBuilder] = {}  # large items: folded further (_grown)
         self._built_from: dict[str, tuple[str, tuple[Sig, ...]]] = {}  # item id → bucket, signatures
         self._sig_facts: dict[tuple[str, Sig], tuple[Fact, frozenset[str]]] = {}  # first fact, articles
@@ -216,7 +218,7 @@ class TalksView:
         self._story_digest(aid).add_article(rec.in_story())
         self._story_dirty.add(aid)
         for f in (*self.claims.get(aid, ((), ()))[1], *self._titles.get(aid, ())):
-            self._touch(f)
+            self._touch(f, f.signature())
         self._refresh_titles(aid)
 
     def _apply_entities(self, env: Envelope) -> None:
@@ -305,7 +307,7 @@ class TalksView:
                     same.pop(f.claim_id, None)
                     if not same:
                         del self._sentence_counts[(aid, f.sentence_start)]
-            self._touch(f)
+            self._touch(f, f.signature())
         entity_buckets = self._entity_buckets
         for f in new:
             bucket = f.bucket
@@ -314,11 +316,15 @@ class TalksView:
             group = groups.get(sig)
             if group is None:
                 group = groups[sig] = {}
-                self._key_sigs[bucket].setdefault(f.match_key(), set()).add(sig)
+                key = f.match_key()
+                self._key_sigs[bucket].setdefault(key, set()).add(sig)
                 regions = self._regions.get(bucket)
                 if regions is not None:
-                    regions.add(f.match_key())
-            group[(f.article_id, f.claim_id)] = f
+                    regions.add_sig(key, sig)
+            fid = (f.article_id, f.claim_id)
+            if fid in group:  # given again: what was built from the one it replaces is spoiled
+                self._touch(f, sig)
+            group[fid] = f
             for e in f.participants:
                 entity_buckets[e].add(bucket)
             for named in (f.place, f.actor, f.speaker):
@@ -326,18 +332,20 @@ class TalksView:
                     entity_buckets[named].add(bucket)
             if f.claim_kind == "count":
                 self._sentence_counts[(aid, f.sentence_start)][f.claim_id] = f
-            self._touch(f, added=True)
+            self._touch(f, sig, added=True)
         for f in emptied:  # after the new facts, which may have refilled the signature
-            groups, sig = self._buckets[f.bucket], f.signature()
+            groups, sig, key = self._buckets[f.bucket], f.signature(), f.match_key()
             if sig in groups and not groups[sig]:
                 del groups[sig]
-                sigs = self._key_sigs[f.bucket][f.match_key()]
+                sigs = self._key_sigs[f.bucket][key]
                 sigs.discard(sig)
                 if not sigs:
-                    del self._key_sigs[f.bucket][f.match_key()]
-                    self._stale.add(f.bucket)
+                    del self._key_sigs[f.bucket][key]
+                    self._stale.add(f.bucket)  # its regions are rebuilt (they may split)
+                elif (regions := self._regions.get(f.bucket)) is not None:
+                    regions.remove_sig(key, sig)
 
-    def _touch(self, f: Fact, added: bool = False) -> None:
+    def _touch(self, f: Fact, sig: Sig, added: bool = False) -> None:
         """The item(s) built from ``f``'s region must be rebuilt at the next refresh (``added``:
         because ``f`` is new; otherwise it went away or its article changed)."""
         if self._filling:
@@ -347,13 +355,15 @@ class TalksView:
             self._ceasefire_dirty = True
         if not bucket.startswith("negated:"):
             self._dirty.add((bucket, f.match_key()))
-            touched = (bucket, f.signature())
-            self._touched.add(touched)
-            self._sig_facts.pop(touched, None)
+            touched = self._touched.get(bucket)
+            if touched is None:
+                touched = self._touched[bucket] = set()
+            touched.add(sig)
+            self._sig_facts.pop((bucket, sig), None)
             if added:
-                self._added.setdefault(touched, []).append(f)
+                self._added.setdefault(bucket, {}).setdefault(sig, []).append(f)
             else:
-                self._spoiled.add(touched)
+                self._spoiled.setdefault(bucket, set()).add(sig)
 
     def _index_entities(self, aid: str, old: Sequence[EntityRec], new: Sequence[EntityRec]) -> None:
         """An article's entities replaced: its story, the names, who names what."""
@@ -409,8 +419,9 @@ class TalksView:
         self._evict()
         dirty, self._dirty = self._dirty, set()
         self._reuse_until = self._touched  # items built before: reusable unless one of these
-        self._touched = set()
-        self._growing, self._added, self._spoiled = (self._added, self._spoiled), {}, set()
+        self._touched = {}
+        self._region_changes = {}
+        self._growing, self._added, self._spoiled = (self._added, self._spoiled), {}, {}
         whole, self._dirty_buckets = self._dirty_buckets | self._stale, set()
         for bucket in sorted(b for b in self._stale if not b.startswith("negated:")):
             keys = self._key_sigs.get(bucket, {})
@@ -438,6 +449,7 @@ class TalksView:
                 items = self._build_region(bucket, root)
                 changes.extend(self._swap(bucket, regions.items(root), items))
                 regions.set_items(root, items)
+        self._region_changes = {}
         changes.extend(self._refresh_stories())
         # the status exists as soon as anything was applied (not "once a bucket was touched": a
         # revision can empty the only bucket, and the view must not depend on that history)
@@ -472,7 +484,7 @@ class TalksView:
             del self.articles[aid]
             self._story_digest(aid).remove_article(aid)
             for f in self.claims.get(aid, ((), ()))[1]:  # kept claims lose their article's details
-                self._touch(f)
+                self._touch(f, f.signature())
         for aid in sorted({*old_entities, *old_articles}):
             self._refresh_titles(aid)
         self.evicted += len(old_articles)
@@ -532,8 +544,9 @@ class TalksView:
     def _build_region(self, bucket: str, root: MatchKey, reuse: bool = True) -> dict[str, dict[str, Any]]:
         """The items of one region of a bucket (a function of the facts in it)."""
         out: dict[str, dict[str, Any]] = {}
+        whole = None if merge.partitions_within_regions(bucket) else root  # the region is one item
         for sigs in self._region_sig_groups(bucket, root):
-            item = (self._reusable(bucket, sigs) or self._grown(bucket, sigs)) if reuse else None
+            item = (self._reusable(bucket, sigs, whole) or self._grown(bucket, sigs, whole)) if reuse else None
             if item is None:
                 item = self._build_anew(bucket, sigs)
             out[item["id"]] = item
@@ -553,9 +566,10 @@ class TalksView:
             self._builders.pop(item_id, None)
         return item
 
-    def _grown(self, bucket: str, sigs: list[Sig]) -> dict[str, Any] | None:
+    def _grown(self, bucket: str, sigs: list[Sig], region: MatchKey | None = None) -> dict[str, Any] | None:
         """A large item whose facts only grew since it was built: its builder folds the new ones
-        (also those of signatures new to the item, when its head stays the same).
+        (also those of signatures new to the item, when its head stays the same). ``region``:
+        the root of the region the item is whole (a bucket that does not partition regions).
 
         Not when a fact went away or an article behind one changed (the aggregates cannot take a
         fact back out), nor when a signature left the item."""
@@ -564,34 +578,100 @@ class TalksView:
         built = self._built_from.get(item_id)
         if builder is None or built is None or built[0] != bucket:
             return None
-        if built[1] != tuple(sigs) and not set(built[1]) <= set(sigs):
+        added, spoiled = self._growing[0].get(bucket, {}), self._growing[1].get(bucket, set())
+        if region is not None:
+            new = self._grown_region(bucket, region, len(sigs), builder, added, spoiled)
+        else:
+            new = self._grown_group(bucket, sigs, built[1], builder, added, spoiled)
+        if new is None:
             return None
-        added, spoiled = self._growing
-        if any((bucket, s) in spoiled for s in sigs):
-            return None
-        new = [f for s in sigs for f in added.get((bucket, s), ())]
-        groups = self._buckets[bucket]
-        if builder.size + len(new) != sum(len(groups[s]) for s in sigs):
-            return None  # not only additions after all (a fact given twice, an old one moved in)
         self._built_from[item_id] = (bucket, tuple(sigs))
         lookups = self._lookups()
         return builder.add_all(new, lookups).item(lookups)
 
-    def _reusable(self, bucket: str, sigs: list[Sig]) -> dict[str, Any] | None:
-        """The item last built from exactly these signatures, if none of them was touched since.
+    def _grown_region(
+        self,
+        bucket: str,
+        root: MatchKey,
+        size: int,
+        builder: items.ItemBuilder,
+        added: Mapping[Sig, list[Fact]],
+        spoiled: set[Sig],
+    ) -> list[Fact] | None:
+        """The facts new to an item that is its whole region, if it only grew; by what changed
+        alone (an item holding a party's every quote must not cost a pass over them).
+
+        A signature leaves a region only when its last fact goes (spoiled) or the bucket's
+        regions are rebuilt (then nothing is grown); a fact given again spoils its signature
+        (:meth:`_replace_facts`). So the item only grew when none of its signatures is spoiled,
+        the signatures new to it are new with all their facts, and no other came in (a merged
+        region's)."""
+        held = builder.signatures
+        changed = self._changed_in(bucket, root)  # (what was touched of a signature that went: its key)
+        if any(s in spoiled and s in held for s in changed):
+            return None
+        extra = [s for s in changed if s in added and s not in held]
+        if size != len(held) + len(extra):
+            return None  # a signature came in with its old facts (regions merged)
+        groups = self._buckets[bucket]
+        if any(s in spoiled or len(groups[s]) != len(added[s]) for s in extra):
+            return None
+        return [f for s in changed if s in added for f in added[s]]
+
+    def _grown_group(
+        self,
+        bucket: str,
+        sigs: list[Sig],
+        built: tuple[Sig, ...],
+        builder: items.ItemBuilder,
+        added: Mapping[Sig, list[Fact]],
+        spoiled: set[Sig],
+    ) -> list[Fact] | None:
+        """The facts new to an item that is a group of its region, if it only grew (a pass over
+        its signatures: a partition may move them between items)."""
+        if built != tuple(sigs) and not set(built).issubset(sigs):
+            return None
+        if spoiled and not spoiled.isdisjoint(sigs):
+            return None
+        new = [f for s in sigs for f in added.get(s, ())]
+        groups = self._buckets[bucket]
+        if builder.size + len(new) != sum(len(groups[s]) for s in sigs):
+            return None  # not only additions after all (a fact given twice, an old one moved in)
+        return new
+
+    def _reusable(self, bucket: str, sigs: list[Sig], region: MatchKey | None = None) -> dict[str, Any] | None:
+        """The item last built from exactly these signatures, if none of them was touched since
+        (``region``: the root of the region the item is whole, as for :meth:`_grown`).
 
         An item is a function of its facts, the names of its entities and the articles behind
         it: a fact added or removed, or its article replaced, touches its signature; a name that
         changes rebuilds its buckets whole (``reuse=False``). So a region touched in one place
         rebuilds that item only, not its untouched neighbours (a count category's every place).
         """
-        touched = self._reuse_until
-        if any((bucket, s) in touched for s in sigs):
-            return None
+        touched = self._reuse_until.get(bucket)
+        if touched:
+            if region is None:
+                if not touched.isdisjoint(sigs):
+                    return None
+            elif self._changed_in(bucket, region):
+                return None
         item_id = merge.id_of_head(bucket, sigs[0])  # sigs are in repr order: the first is the head
         if self._built_from.get(item_id) != (bucket, tuple(sigs)):
             return None
         return self._items.get(item_id)
+
+    def _changed_in(self, bucket: str, root: MatchKey) -> list[Sig]:
+        """The signatures of a region touched since the last refresh (a signature's region is
+        found from its match key; the bucket's touched signatures are grouped once a refresh)."""
+        by_root = self._region_changes.get(bucket)
+        if by_root is None:
+            by_root = self._region_changes[bucket] = {}
+            regions = self._regions[bucket]
+            for sig in self._reuse_until.get(bucket, ()):
+                key = match_key_of(sig)
+                if key in regions:
+                    by_root.setdefault(regions.find(key), []).append(sig)
+        return by_root.get(root, [])
 
     def _region_groups(self, bucket: str, root: MatchKey) -> list[list[Fact]]:
         """The facts of a region, grouped into items."""
@@ -600,13 +680,11 @@ class TalksView:
 
     def _region_sig_groups(self, bucket: str, root: MatchKey) -> list[list[Sig]]:
         """The signatures of a region, grouped into items (each group in ``repr`` order)."""
-        key_sigs = self._key_sigs[bucket]
-        sigs = [s for k in self._regions[bucket].members(root) for s in key_sigs.get(k, ())]
+        sigs = self._regions[bucket].sigs(root)  # (kept in repr order by the region index)
         if len(sigs) <= 1:  # most regions: one signature, one item
-            return [sigs] if sigs else []
-        sigs.sort(key=repr)
+            return [list(sigs)] if sigs else []
         if not merge.partitions_within_regions(bucket):  # the region is the item
-            return [sigs]
+            return [list(sigs)]
         summaries = [self._sig_summary(bucket, s) for s in sigs]
         members = merge.partition(bucket, [rep for rep, _ in summaries], [arts for _, arts in summaries])
         return [[sigs[i] for i in member] for member in members]

@@ -73,7 +73,7 @@ def _events(spec: list[tuple[int, int, list[dict[str, Any]]]]) -> list[Envelope]
     for n, (article, when, claims) in enumerate(spec):
         aid = f"art-{article}"
         body = [
-            {**c, "id": f"c{j}", "evidence": {"start": 0, "end": 1, "sentence_start": 0, "sentence": "S."}}
+            {"id": f"c{j}", **c, "evidence": {"start": 0, "end": 1, "sentence_start": 0, "sentence": "S."}}
             for j, c in enumerate(claims)
         ]
         out.append(
@@ -258,6 +258,13 @@ def _assert_incremental_equals_reference(spec: list[Any], refresh_at: list[int])
     assert view.canonical_hash() == build(reversed(evts)).canonical_hash()
     for groups in view._buckets.values():  # (regions are found from signatures alone)
         assert all(match_key_of(f.signature()) == f.match_key() for g in groups.values() for f in g.values())
+
+
+def test_a_claim_given_twice_in_one_event_is_not_folded_twice() -> None:
+    quote = {"kind": "quote", "quote": {"speaker": {"entity": "ann"}, "text": "no"}}
+    twice = {**quote, "id": "same"}
+    with patch.object(view_module, "KEEP_BUILDER_FACTS", 1):
+        _assert_incremental_equals_reference([(0, 0, [quote]), (1, 0, [twice, twice])], refresh_at=[0])
 
 
 def _items_of(view: TalksView) -> dict[str, dict[str, Any]]:

@@ -1,6 +1,8 @@
 """When is the projector unhealthy? (pure: the caller passes the clock readings in)
 
-* the consumer loop died, or has not completed a poll for ``stuck_after_s``;
+* the consumer loop died, or has not completed a poll for ``stuck_after_s`` (counted from the end
+  of the restore from its checkpoint: restoring a large view takes a while, and a supervisor that
+  restarted the projector for it would only start the restore over);
 * the lag keeps growing: over the last ``window_s`` every sample was higher than the one before
   and the lag is above ``lag_floor`` (a busy but catching-up consumer is healthy).
 """
@@ -22,7 +24,13 @@ class Health:
     last_poll: float | None = None
     loop_error: str | None = None
     loop_alive: bool = False
+    restoring: bool = False  # the view is being restored from its checkpoint
     _lags: deque[tuple[float, int]] = field(default_factory=lambda: deque(maxlen=256))
+
+    def restored(self, now: float) -> None:
+        """The restore ended: from now on the loop must poll."""
+        self.restoring = False
+        self.started_at = now
 
     def polled(self, now: float, lag: int | None) -> None:
         self.last_poll = now
@@ -44,13 +52,14 @@ class Health:
         elif not self.loop_alive:
             problems.append("consumer loop is not running")
         last = self.last_poll if self.last_poll is not None else self.started_at
-        if now - last > self.stuck_after_s:
+        if not self.restoring and now - last > self.stuck_after_s:
             problems.append(f"no poll for {now - last:.0f}s")
         if self._lag_growing(now):
             problems.append("consumer lag grows without bound")
         lag = self._lags[-1][1] if self._lags else None
         details: dict[str, Any] = {
             "status": "ok" if not problems else "failing",
+            "phase": "restoring" if self.restoring else "consuming",
             "problems": problems,
             "lag": lag,
             "seconds_since_poll": None if self.last_poll is None else round(now - self.last_poll, 3),

@@ -19,6 +19,12 @@ from consumers.projector.runtime import ViewHub
 from newswire import __version__
 
 KEEPALIVE_S = 15.0
+#: What the API answers while the view is being restored from its checkpoint (an empty view
+#: would read as "no news"; a client retries after ``Retry-After`` seconds).
+RESTORING: dict[int | str, dict[str, Any]] = {
+    503: {"description": "the view is being restored from its checkpoint: retry after `Retry-After` s"}
+}
+RETRY_AFTER_S = 2
 
 
 def _page() -> str:
@@ -46,17 +52,24 @@ def create_app(hub: ViewHub, registry: CollectorRegistry) -> FastAPI:
         "/api/state",
         summary="The whole view",
         response_class=RawJSON,
-        responses={200: {"description": "sections of items, ceasefire status, conflicts, counters"}},
+        responses={200: {"description": "sections of items, ceasefire status, conflicts, counters"}, **RESTORING},
     )
     def state() -> Response:
+        _ready(hub)
         return RawJSON(hub.state_json())
 
-    @app.get("/api/items/{item_id}", summary="One item with its provenance")
+    @app.get("/api/items/{item_id}", summary="One item with its provenance", responses=RESTORING)
     def item(item_id: str) -> dict[str, Any]:
+        _ready(hub)
         return _found(hub.item(item_id), "item", item_id)
 
-    @app.get("/api/articles/{article_id}", summary="One article and the items it supports (its provenance)")
+    @app.get(
+        "/api/articles/{article_id}",
+        summary="One article and the items it supports (its provenance)",
+        responses=RESTORING,
+    )
     def article(article_id: str) -> dict[str, Any]:
+        _ready(hub)
         return _found(hub.article(article_id), "article", article_id)
 
     @app.get(
@@ -105,6 +118,15 @@ def create_app(hub: ViewHub, registry: CollectorRegistry) -> FastAPI:
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
     return app
+
+
+def _ready(hub: ViewHub) -> None:
+    if hub.restoring:
+        raise HTTPException(
+            status_code=503,
+            detail="restoring: the view is being restored from its checkpoint",
+            headers={"Retry-After": str(RETRY_AFTER_S)},
+        )
 
 
 def _found(value: dict[str, Any] | None, what: str, key: str) -> dict[str, Any]:

@@ -81,6 +81,7 @@ class ViewMetrics:
     last_checkpoint: Gauge
     checkpoint_bytes: Gauge
     sse_clients: Gauge
+    restore_seconds: Gauge
     articles: Gauge
     window_start: Gauge
     late: Counter
@@ -112,6 +113,11 @@ class ViewMetrics:
                 registry=registry,
             ),
             sse_clients=Gauge("newswire_view_stream_clients", "Open server-sent-event streams.", registry=registry),
+            restore_seconds=Gauge(
+                "newswire_projector_restore_seconds",
+                "Time the last start took to restore the view from its checkpoint (0: none).",
+                registry=registry,
+            ),
             articles=Gauge("newswire_view_articles", "Articles the live view holds.", registry=registry),
             window_start=Gauge(
                 "newswire_view_window_start_timestamp_seconds",
@@ -150,6 +156,7 @@ class ViewHub:
         self.revision = 0
         self.last_update: float | None = None
         self._cache: tuple[tuple[int, int], bytes] | None = None
+        self.restoring = False  # the Kafka thread is restoring the view: the API answers 503
         self._subs: set[Subscriber] = set()
         self._subs_lock = threading.Lock()
 
@@ -158,6 +165,19 @@ class ViewHub:
             self.view = view
             self.revision += 1
         self._export()
+
+    def restore_started(self) -> None:
+        self.restoring = True
+        self.health.restoring = True
+
+    def restored(self, view: TalksView, seconds: float) -> None:
+        """The restored view replaces the empty one; open pages are told to reload it."""
+        self.replace(view)
+        self.restoring = False
+        self.health.restored(time.monotonic())
+        if self.metrics is not None:
+            self.metrics.restore_seconds.set(seconds)
+        self.broadcast(b"event: resync\ndata: {}\n\n")
 
     def state_json(self) -> bytes:
         """The rendered view. While the Kafka thread holds the view (a refresh of a large view
@@ -336,7 +356,25 @@ class ProjectorLoop:
             self.hub.health.loop_alive = False
 
     def restore(self) -> None:
-        """Load the checkpoint into the hub (or clear it for ``--rebuild``)."""
+        """Load the checkpoint into the hub (or clear it for ``--rebuild``). Meanwhile the API
+        answers 503 "restoring" and health does not count the time as a stuck loop."""
+        self.hub.restore_started()
+        started = time.perf_counter()
+        try:
+            view = self._restored_view()
+        except BaseException:
+            self.hub.restoring = self.hub.health.restoring = False  # (the loop fails: health says so)
+            raise
+        seconds = time.perf_counter() - started
+        self.hub.restored(view, seconds)
+        log.info(
+            "view restored" if view.applied else "starting with an empty view",
+            extra=logs.fields(
+                stage=STAGE, view_version=view.applied, partitions=len(self.offsets), seconds=round(seconds, 3)
+            ),
+        )
+
+    def _restored_view(self) -> TalksView:
         if self.rebuild:
             self.store.clear()
             log.info("rebuilding the view from offset 0", extra=logs.fields(stage=STAGE))
@@ -350,24 +388,13 @@ class ProjectorLoop:
             )
             self.store.clear()
             saved = self.store.load()
-        started = time.perf_counter()
-        if saved.snapshot is not None:
-            view = TalksView.from_snapshot(saved.snapshot, refreshed=False)
-            self.store.holds(view.checkpoint_parts())  # the first checkpoint writes what changed since
-            view.refresh()
-        else:
-            view = TalksView(window=ViewWindow(window_s))
         self.offsets = dict(saved.offsets)
-        self.hub.replace(view)
-        log.info(
-            "view restored" if saved.snapshot is not None else "starting with an empty view",
-            extra=logs.fields(
-                stage=STAGE,
-                view_version=view.applied,
-                partitions=len(self.offsets),
-                seconds=round(time.perf_counter() - started, 3),
-            ),
-        )
+        if saved.snapshot is None:
+            return TalksView(window=ViewWindow(window_s))
+        view = TalksView.from_snapshot(saved.snapshot, refreshed=False)
+        self.store.holds(view.checkpoint_parts())  # the first checkpoint writes what changed since
+        view.refresh()
+        return view
 
     def _connect(self) -> tuple[KafkaConsumer, Publisher]:
         def retried() -> None:

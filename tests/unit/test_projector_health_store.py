@@ -34,6 +34,15 @@ def test_unhealthy_when_the_loop_is_dead_or_stuck() -> None:
     assert "failed" in h.check(40.0)[1]["problems"][0]
 
 
+def test_a_long_restore_is_not_a_stuck_loop_and_the_stuck_clock_starts_after_it() -> None:
+    h = Health(started_at=0.0, stuck_after_s=30, loop_alive=True, restoring=True)
+    ok, details = h.check(500.0)  # restoring a large view for minutes
+    assert ok and details["phase"] == "restoring"
+    h.restored(500.0)
+    assert h.check(520.0)[0] and h.check(520.0)[1]["phase"] == "consuming"
+    assert not h.check(531.0)[0]  # restored, then no poll for longer than stuck_after_s
+
+
 def test_lag_that_only_grows_fails_but_a_busy_consumer_does_not() -> None:
     h = Health(started_at=0.0, window_s=100, lag_floor=1000, loop_alive=True)
     for t in range(0, 101, 10):

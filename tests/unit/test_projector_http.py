@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
+import threading
 import time
+from dataclasses import replace
+from pathlib import Path
 
 from fastapi.testclient import TestClient
 
 from consumers.projector.http import create_app
-from consumers.projector.runtime import ViewHub, ViewMetrics, item_changed_envelope
+from consumers.projector.runtime import ProjectorLoop, ViewHub, ViewMetrics, item_changed_envelope
+from consumers.projector.store import CheckpointStore, Saved
 from consumers.projector.view import Change, build
+from newswire.bus import Shutdown
 from newswire.metrics import StageMetrics, new_registry
 from newswire.schema_registry import check_event
+from newswire.settings import Settings
 from tests.unit.projector_support import seed_events
 
 
@@ -68,6 +75,54 @@ def test_metrics_and_health() -> None:
     hub.health.loop_alive = False
     failing = client.get("/healthz")
     assert failing.status_code == 503 and failing.json()["problems"]
+
+
+class _HeldStore(CheckpointStore):
+    """A store whose load waits until the test lets it go (a restore that takes a while)."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path)
+        self.entered, self.release = threading.Event(), threading.Event()
+
+    def load(self) -> Saved:
+        self.entered.set()
+        assert self.release.wait(30), "the test never released the load"
+        return super().load()
+
+
+def test_while_the_view_is_restored_the_api_says_so_then_serves_it(tmp_path: Path) -> None:
+    view = build(seed_events())
+    CheckpointStore.in_dir(tmp_path).save(view.checkpoint_parts(), {("newswire.claims.v1", 0): 9}, 1.0)
+    registry = new_registry("projector")
+    hub = ViewHub(metrics=ViewMetrics.create(registry))
+    hub.health.loop_alive = True
+    store = _HeldStore(tmp_path / "projector.sqlite")
+    settings = replace(Settings(), data_dir=str(tmp_path), view_window_days=view.window.seconds / 86400)
+    loop = ProjectorLoop(settings, hub, StageMetrics.create(registry), store, Shutdown())
+    client = TestClient(create_app(hub, registry))
+    events_loop = asyncio.new_event_loop()
+    sub = hub.subscribe(events_loop)
+    restoring = threading.Thread(target=loop.restore)
+    restoring.start()
+    try:
+        assert store.entered.wait(30)
+        for path in ("/api/state", "/api/items/x", "/api/articles/x"):
+            answer = client.get(path)
+            assert answer.status_code == 503 and answer.headers["Retry-After"] == "2"
+            assert answer.json()["detail"].startswith("restoring")
+        health = client.get("/healthz")
+        assert health.status_code == 200 and health.json()["phase"] == "restoring"
+    finally:
+        store.release.set()
+        restoring.join(60)
+    assert not restoring.is_alive()
+    state = client.get("/api/state").json()
+    assert state["view_version"] == view.applied and state["sections"]["upcoming"]
+    assert client.get("/healthz").json()["phase"] == "consuming"
+    assert "newswire_projector_restore_seconds" in client.get("/metrics").text
+    events_loop.run_until_complete(asyncio.sleep(0))  # (the hub hands messages to this loop)
+    assert sub.queue.get_nowait().startswith(b"event: resync")  # open pages reload the view
+    events_loop.close()
 
 
 def test_item_changes_are_valid_events() -> None:

@@ -80,6 +80,7 @@ def build(settings: Settings, *, rebuild: bool = False, checkpoint_interval_s: f
     registry = new_registry(STAGE)
     stage = StageMetrics.create(registry)
     hub = ViewHub(metrics=ViewMetrics.create(registry))
+    hub.restore_started()  # (from the first request on: the loop restores the view before anything else)
     store = CheckpointStore.in_dir(settings.data_path)
     shutdown = Shutdown()
     loop = ProjectorLoop(

@@ -49,7 +49,7 @@ def start(settings: Settings, **kw: Any) -> Projector:
     proj = build(replace(settings, http_port=0), checkpoint_interval_s=0.0, **kw)
     proj.thread.start()
     threading.Thread(target=proj.serve, daemon=True).start()
-    wait_until(lambda: proj.server.started, 10, what="http server")
+    wait_until(lambda: proj.server.started and not proj.hub.restoring, 10, what="http server, view restored")
     return proj
 
 

@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator
 from importlib import resources
 from typing import Any
 
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import FastAPI, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
@@ -25,6 +25,8 @@ RESTORING: dict[int | str, dict[str, Any]] = {
     503: {"description": "the view is being restored from its checkpoint: retry after `Retry-After` s"}
 }
 RETRY_AFTER_S = 2
+#: Items per section of /api/summary and /api/sections unless asked (and at most).
+DEFAULT_LIMIT, MAX_LIMIT = 20, 500
 
 
 def _page() -> str:
@@ -57,6 +59,31 @@ def create_app(hub: ViewHub, registry: CollectorRegistry) -> FastAPI:
     def state() -> Response:
         _ready(hub)
         return RawJSON(hub.state_json())
+
+    @app.get(
+        "/api/summary",
+        summary="The view at a glance: each section's first `limit` items (most sources, then latest) and totals",
+        response_class=RawJSON,
+        responses={200: {"description": "what the page shows; `counts` gives each section's total"}, **RESTORING},
+    )
+    def summary(limit: int = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)) -> Response:
+        _ready(hub)
+        return RawJSON(hub.summary_json(limit))
+
+    @app.get(
+        "/api/sections/{section}",
+        summary="One section's items from `offset`, at most `limit`, in the order of /api/state",
+        response_class=RawJSON,
+        responses={404: {"description": "no such section"}, **RESTORING},
+    )
+    def section(
+        section: str, offset: int = Query(0, ge=0), limit: int = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
+    ) -> Response:
+        _ready(hub)
+        page = hub.section_json(section, offset, limit)
+        if page is None:
+            raise HTTPException(status_code=404, detail=f"no section {section!r}")
+        return RawJSON(page)
 
     @app.get("/api/items/{item_id}", summary="One item with its provenance", responses=RESTORING)
     def item(item_id: str) -> dict[str, Any]:

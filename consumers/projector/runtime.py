@@ -155,7 +155,7 @@ class ViewHub:
         self.health = Health(started_at=time.monotonic())
         self.revision = 0
         self.last_update: float | None = None
-        self._cache: tuple[tuple[int, int], bytes] | None = None
+        self._cache: dict[str, tuple[tuple[int, int], bytes]] = {}  # renderings of this revision
         self.restoring = False  # the Kafka thread is restoring the view: the API answers 503
         self._subs: set[Subscriber] = set()
         self._subs_lock = threading.Lock()
@@ -180,22 +180,38 @@ class ViewHub:
         self.broadcast(b"event: resync\ndata: {}\n\n")
 
     def state_json(self) -> bytes:
-        """The rendered view. While the Kafka thread holds the view (a refresh of a large view
-        can take a while when catching up), the last rendering is served rather than waiting."""
-        cached = self._cache
+        """The whole view, rendered (see :meth:`_rendered`)."""
+        return self._rendered("state", lambda view: view.state())
+
+    def summary_json(self, limit: int) -> bytes:
+        """The view at a glance (:meth:`TalksView.summary`), rendered (see :meth:`_rendered`)."""
+        return self._rendered(f"summary/{limit}", lambda view: view.summary(limit))
+
+    def section_json(self, section: str, offset: int, limit: int) -> bytes | None:
+        with self.lock:
+            page = self.view.section_page(section, offset, limit)
+        return None if page is None else orjson.dumps(page)
+
+    def _rendered(self, what: str, render: Callable[[TalksView], dict[str, Any]]) -> bytes:
+        """A rendering of the view, kept until the view changes. While the Kafka thread holds
+        the view (a refresh of a large view can take a while when catching up), the last
+        rendering is served rather than waiting."""
+        cached = self._cache.get(what)
         if cached is None:
             self.lock.acquire()
         elif not self.lock.acquire(timeout=STALE_AFTER_S):
             return cached[1]
         try:
             # keyed by the applied count too: a batch that changes no item still moves the
-            # view's version and article count, which /api/state reports
+            # view's version and article count, which the renderings report
             key = (self.revision, self.view.applied)
-            if self._cache is None or self._cache[0] != key:
-                state = self.view.state()
-                state["updated_at"] = self.last_update
-                self._cache = (key, orjson.dumps(state))
-            return self._cache[1]
+            cached = self._cache.get(what)
+            if cached is None or cached[0] != key:
+                body = render(self.view)
+                body["updated_at"] = self.last_update
+                self._cache = {w: c for w, c in self._cache.items() if c[0] == key}  # (older ones go)
+                cached = self._cache[what] = (key, orjson.dumps(body))
+            return cached[1]
         finally:
             self.lock.release()
 

@@ -16,6 +16,7 @@ No Kafka, HTTP, clock or environment here: the service drives it.
 from __future__ import annotations
 
 import hashlib
+import heapq
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -790,27 +791,66 @@ class TalksView:
 
     def state(self) -> dict[str, Any]:
         """The whole view as JSON-ready data (sections of items, conflicts, counters)."""
-        sections: dict[str, list[dict[str, Any]]] = {s: [] for s in SECTIONS if s != "ceasefire"}
-        for item in self._items.values():
-            if item["section"] == "ceasefire":
-                continue
-            sections.setdefault(item["section"], []).append(item)
+        sections = self._sections()
         for rows in sections.values():
-            rows.sort(key=lambda i: (-int(i.get("sources", 0)), _neg_time(i.get("last_seen")), i["id"]))
+            rows.sort(key=_rank)
         conflicts = [
             {"item_id": i["id"], "section": i["section"], "label": i["label"], **c}
             for i in sorted(self._items.values(), key=lambda i: i["id"])
             for c in i.get("conflicts", [])
         ]
-        ceasefire = self._items.get(CEASEFIRE_ID) or {"status": "not agreed", "agreements": [], "proposals": []}
         return {
             "view_version": self.applied,
             "articles": len(self.articles),
             "sections": sections,
-            "ceasefire": ceasefire,
+            "ceasefire": self._ceasefire_item(),
             "conflicts": conflicts,
             "counts": {s: len(rows) for s, rows in sections.items()},
         }
+
+    def summary(self, limit: int) -> dict[str, Any]:
+        """The view at a glance, bounded however large it grows: each section's first ``limit``
+        items in the order of :meth:`state` (most sources, then latest), and the conflicts of the
+        first ``limit`` items that have any (in that order). ``counts`` and ``conflicts_total`` say
+        how many there are in all. What the page shows: the whole view of a month of news is
+        tens of megabytes, which no page should fetch at every change."""
+        every = self._sections()
+        sections = {name: heapq.nsmallest(limit, rows, key=_rank) for name, rows in every.items()}
+        disputed = heapq.nsmallest(limit, (i for i in self._items.values() if i.get("conflicts")), key=_rank)
+        return {
+            "view_version": self.applied,
+            "articles": len(self.articles),
+            "sections": sections,
+            "ceasefire": self._ceasefire_item(),
+            "conflicts": [
+                {"item_id": i["id"], "section": i["section"], "label": i["label"], **c}
+                for i in disputed
+                for c in i["conflicts"]
+            ],
+            "counts": {name: len(rows) for name, rows in every.items()},
+            "conflicts_total": sum(len(i.get("conflicts", ())) for i in self._items.values()),
+            "limit": limit,
+        }
+
+    def section_page(self, section: str, offset: int, limit: int) -> dict[str, Any] | None:
+        """Items ``offset`` to ``offset + limit`` of one section, in the order of :meth:`state`
+        (None: no such section)."""
+        rows = self._sections().get(section)
+        if rows is None:
+            return None
+        rows.sort(key=_rank)
+        return {"section": section, "total": len(rows), "offset": offset, "items": rows[offset : offset + limit]}
+
+    def _sections(self) -> dict[str, list[dict[str, Any]]]:
+        """The items of each section (the ceasefire status is not a list), unordered."""
+        sections: dict[str, list[dict[str, Any]]] = {s: [] for s in SECTIONS if s != "ceasefire"}
+        for item in self._items.values():
+            if item["section"] != "ceasefire":
+                sections.setdefault(item["section"], []).append(item)
+        return sections
+
+    def _ceasefire_item(self) -> dict[str, Any]:
+        return self._items.get(CEASEFIRE_ID) or {"status": "not agreed", "agreements": [], "proposals": []}
 
     def section_sizes(self) -> dict[str, int]:
         sizes = dict.fromkeys(SECTIONS, 0)
@@ -906,6 +946,11 @@ def saved_window(snap: Mapping[str, Any]) -> float:
     """The window (seconds) a checkpoint was built with: a view cannot widen its window later
     (what it forgot is gone), so a checkpoint of another window is rebuilt from offset 0."""
     return float((snap.get("window") or {}).get("seconds", 0.0))
+
+
+def _rank(item: Mapping[str, Any]) -> tuple[int, str, str]:
+    """The order of a section: most sources first, then the latest, then by id."""
+    return (-int(item.get("sources", 0)), _neg_time(item.get("last_seen")), item["id"])
 
 
 def _neg_time(text: str | None) -> str:

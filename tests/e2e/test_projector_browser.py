@@ -1,5 +1,6 @@
 """The live page in real Chromium (Debian's package, driven by Playwright): it shows the upcoming
-call, and an article published while the page is open appears without a reload."""
+call, and an article published while the page is open appears without a reload; on a large view it
+shows each section's first items and more on demand."""
 
 from __future__ import annotations
 
@@ -51,7 +52,7 @@ def projector(settings: Settings) -> Iterator[Projector]:
     proj = build(replace(settings, http_port=0), checkpoint_interval_s=0.5)
     proj.thread.start()
     threading.Thread(target=proj.serve, daemon=True).start()
-    wait_until(lambda: proj.server.started, 10, what="http server")
+    wait_until(lambda: proj.server.started and not proj.hub.restoring, 10, what="http server, view restored")
     yield proj
     proj.stop()
 
@@ -90,3 +91,42 @@ def test_page_shows_the_talks_and_updates_live(settings: Settings, projector: Pr
             browser.close()
     assert (ARTIFACTS / "projector-live.png").stat().st_size > 10_000
     assert Path(ARTIFACTS / "projector-live.png").exists()
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium package (apt-get install -y chromium)")
+def test_a_large_view_shows_each_sections_first_items_and_more_on_demand() -> None:
+    import uvicorn
+    from playwright.sync_api import expect, sync_playwright
+
+    from consumers.projector.http import create_app
+    from consumers.projector.runtime import ViewHub
+    from consumers.projector.synthetic import claim_stream
+    from consumers.projector.view import build as build_view
+    from newswire.broker import free_port
+    from newswire.metrics import new_registry
+
+    hub = ViewHub()
+    hub.replace(build_view(claim_stream(400, articles=120)))
+    total = hub.view.section_sizes()["violence"]
+    assert total > 70  # more than the page shows at first, and after one "show more"
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(hub, new_registry("t")), port=port, log_level="warning"))
+    serving = threading.Thread(target=server.run, daemon=True)
+    serving.start()
+    try:
+        wait_until(lambda: server.started, 10, what="http server")
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+            try:
+                page = browser.new_page()
+                page.goto(f"http://127.0.0.1:{port}/")
+                violence = page.locator("#section-violence")
+                expect(violence.locator(".item")).to_have_count(20, timeout=15_000)
+                expect(violence.locator("h2")).to_contain_text(str(total))
+                violence.locator("button.more").click()
+                expect(violence.locator(".item")).to_have_count(70, timeout=15_000)
+            finally:
+                browser.close()
+    finally:
+        server.should_exit = True
+        serving.join(10)

@@ -45,6 +45,23 @@ def test_state_items_page_and_openapi() -> None:
     assert "/api/items/{item_id}" in spec["paths"] and "/api/stream" in spec["paths"]
 
 
+def test_the_page_reads_a_bounded_summary_and_pages_of_a_section() -> None:
+    client, _hub = _client()
+    state = client.get("/api/state").json()
+    summary = client.get("/api/summary", params={"limit": 1}).json()
+    assert summary["counts"] == state["counts"] and summary["limit"] == 1
+    assert all(rows == state["sections"][name][:1] for name, rows in summary["sections"].items())
+    held = state["sections"]["held"]
+    page = client.get("/api/sections/held", params={"offset": 1, "limit": 2}).json()
+    assert page["items"] == held[1:3] and page["total"] == len(held)
+    assert client.get("/api/sections/nothing").status_code == 404
+    assert client.get("/api/summary", params={"limit": 0}).status_code == 422  # (at least one, at most 500)
+    assert client.get("/api/summary", params={"limit": 501}).status_code == 422
+    paths = client.get("/openapi.json").json()["paths"]
+    assert "/api/summary" in paths and "/api/sections/{section}" in paths
+    assert "/api/summary" in client.get("/").text  # what the page fetches
+
+
 def test_an_article_lists_the_items_it_supports() -> None:
     client, hub = _client()
     state = client.get("/api/state").json()
@@ -106,7 +123,7 @@ def test_while_the_view_is_restored_the_api_says_so_then_serves_it(tmp_path: Pat
     restoring.start()
     try:
         assert store.entered.wait(30)
-        for path in ("/api/state", "/api/items/x", "/api/articles/x"):
+        for path in ("/api/state", "/api/summary", "/api/sections/held", "/api/items/x", "/api/articles/x"):
             answer = client.get(path)
             assert answer.status_code == 503 and answer.headers["Retry-After"] == "2"
             assert answer.json()["detail"].startswith("restoring")

@@ -7,6 +7,9 @@ import weakref
 from typing import Any
 from unittest.mock import patch
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from consumers.projector import synthetic
 from consumers.projector import view as view_module
 from consumers.projector.view import TalksView, apply, build
@@ -255,3 +258,23 @@ def test_a_large_item_that_gains_a_signature_folds_it_into_its_builder() -> None
     grown = view.item(item["id"])
     assert grown == build([*first, vague]).item(item["id"])
     assert grown is not None and grown["sources"] == 2 and len(grown["values"]) == 2
+
+
+_LARGE = build(e for e in synthetic.claim_stream(400, articles=120))
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(1, 60), st.integers(0, 200))
+def test_the_summary_and_section_pages_are_the_state_cut_short(limit: int, offset: int) -> None:
+    """What the page fetches is exactly the start of what /api/state holds, with the totals."""
+    state, summary = _LARGE.state(), _LARGE.summary(limit)
+    assert summary["counts"] == state["counts"] and summary["view_version"] == state["view_version"]
+    for name, rows in state["sections"].items():
+        assert summary["sections"][name] == rows[:limit]
+        page = _LARGE.section_page(name, offset, limit)
+        assert page is not None and page["items"] == rows[offset : offset + limit] and page["total"] == len(rows)
+    assert summary["conflicts_total"] == len(state["conflicts"])
+    assert all(c in state["conflicts"] for c in summary["conflicts"])
+    shown = {c["item_id"] for c in summary["conflicts"]}
+    assert len(shown) == min(limit, len({c["item_id"] for c in state["conflicts"]}))
+    assert _LARGE.section_page("nothing", 0, limit) is None

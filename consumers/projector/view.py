@@ -423,7 +423,11 @@ class TalksView:
         self._touched = {}
         self._region_changes = {}
         self._growing, self._added, self._spoiled = (self._added, self._spoiled), {}, {}
-        whole, self._dirty_buckets = self._dirty_buckets | self._stale, set()
+        # buckets whose every region is gone through: names changed (every item is built anew),
+        # or a key went away (regions are recomputed; the items of those that did not change are
+        # reused: the window forgets old keys every hour, and a view must not rebuild whole then)
+        renamed, self._dirty_buckets = self._dirty_buckets, set()
+        whole = renamed | self._stale
         for bucket in sorted(b for b in self._stale if not b.startswith("negated:")):
             keys = self._key_sigs.get(bucket, {})
             self._regions[bucket] = RegionIndex.rebuilt(bucket, keys)
@@ -440,8 +444,9 @@ class TalksView:
                 roots[bucket] = set(self._region_index(bucket).roots())
         for bucket in sorted(roots):
             regions = self._regions[bucket]
-            if bucket in whole:  # regions were recomputed or names changed: everything is rebuilt
-                built = {root: self._build_region(bucket, root, reuse=False) for root in sorted(roots[bucket])}
+            if bucket in whole:
+                reuse = bucket not in renamed
+                built = {root: self._build_region(bucket, root, reuse) for root in sorted(roots[bucket])}
                 changes.extend(self._swap(bucket, self._bucket_items.get(bucket, set()), _merged(built.values())))
                 for root, items in built.items():
                     regions.set_items(root, items)

@@ -19,8 +19,9 @@
    a view whose story holds 1,000 and 8,000 articles. The ratio shows whether an article costs
    what it changes or the size of its story.
 4. **window**: a stream four times as long as the view window, events a minute apart: the memory the
-   view holds with the window against without (``NEWSWIRE_VIEW_WINDOW_DAYS``); claims events, then
-   the articles of one story with their entities (the story index forgets too).
+   view holds with the window against without (``NEWSWIRE_VIEW_WINDOW_DAYS``), and what a refresh
+   costs each hour once the window moves (it forgets an hour, takes in the next); claims events,
+   then the articles of one story with their entities (the story index forgets too).
 5. **rebuild**: the same events on the embedded broker; a projector started with ``--rebuild``
    (in-process, the service's own wiring) until it has applied them all.
 6. **latency**: the real stages as processes (entities, claims, projector) and the seeds replayed
@@ -189,6 +190,26 @@ def window_memory_mb(payloads: list[bytes], days: int) -> tuple[float, float, in
     return held, len(orjson.dumps(view.to_snapshot())) / 1e6, len(view.seen)
 
 
+def window_step_ms(payloads: list[bytes], days: int, hours: int = 24) -> list[float]:
+    """Milliseconds of each hourly refresh over the last ``hours`` of these events (a minute
+    apart), once the window moves: each forgets an hour of news and takes in the next. The view
+    is built up to there in catch-up batches."""
+    view = TalksView(window=ViewWindow(days * 86400.0))
+    start = len(payloads) - hours * 60
+    for i in range(0, start, CATCH_UP_BATCH):
+        for raw in payloads[i : min(i + CATCH_UP_BATCH, start)]:
+            view.apply(events.decode(raw))
+        view.refresh()
+    took = []
+    for i in range(start, len(payloads), 60):
+        for raw in payloads[i : i + 60]:
+            view.apply(events.decode(raw))
+        t0 = time.perf_counter()
+        view.refresh()
+        took.append((time.perf_counter() - t0) * 1000)
+    return took
+
+
 def rebuild_seconds(payloads: list[bytes], workdir: Path) -> float:
     with start_broker() as broker:
         settings = replace(
@@ -336,6 +357,11 @@ def main(argv: list[str] | None = None) -> None:
     figures["window: ratio windowed / no window"] = windowed / everything
     figures["window: checkpoint, no window / windowed (MB)"] = f"{saved_all:.1f} / {saved:.1f}"
     figures[f"window: event ids kept with the window (of {args.window_events})"] = ids
+    steps = window_step_ms(claims, days)
+    figures["window: hourly refresh once it moves, an hour forgotten and one taken in, median (ms)"] = (
+        statistics.median(steps)
+    )
+    figures["window: hourly refresh once it moves, p90 (ms)"] = pct(steps, 90)
     # one story's articles (and entities) a minute apart: the story index must forget too
     articles = args.window_events // 4
     flood = [events.encode(e) for e in story_flood(articles)]

@@ -16,7 +16,6 @@ No Kafka, HTTP, clock or environment here: the service drives it.
 from __future__ import annotations
 
 import hashlib
-import heapq
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -28,6 +27,7 @@ import orjson
 from consumers.projector import items, merge
 from consumers.projector.facts import Fact, Lexicon, facts_from_claims, lexicon, match_key_of, titles_from_mentions
 from consumers.projector.merge import Sig
+from consumers.projector.ranking import SectionRanking
 from consumers.projector.regions import MatchKey, RegionIndex
 from consumers.projector.rows import Parts, Section, TrackedDict
 from consumers.projector.seen import SeenEvents
@@ -145,6 +145,7 @@ class TalksView:
         self._entity_articles: dict[str, set[str]] = defaultdict(set)  # entity → articles naming it
         self._story_entities: dict[str, frozenset[str]] = {}  # article → the entities stories compare
         self._items: dict[str, dict[str, Any]] = {}
+        self._ranking = SectionRanking()  # each section's items in page order (see _swap)
         self._bucket_items: dict[str, set[str]] = {}
         # what lets a refresh skip work whose inputs did not change (see _reusable)
         # (by bucket, so that a region's signatures are checked against them by set operations)
@@ -527,6 +528,7 @@ class TalksView:
         listed = self._bucket_items.setdefault(bucket, set())
         for item_id in sorted(old_ids - set(new_items)):
             gone = self._items.pop(item_id, None)
+            self._ranking.remove(item_id)
             self._built_from.pop(item_id, None)
             self._builders.pop(item_id, None)
             self._about_ceasefire.discard(item_id)
@@ -539,6 +541,7 @@ class TalksView:
             if before is item or before == item:
                 continue
             self._items[item_id] = item
+            self._ranking.put(item)
             if bucket in ("agreements", "proposals"):
                 if self._names_ceasefire(item):
                     self._about_ceasefire.add(item_id)
@@ -796,9 +799,7 @@ class TalksView:
 
     def state(self) -> dict[str, Any]:
         """The whole view as JSON-ready data (sections of items, conflicts, counters)."""
-        sections = self._sections()
-        for rows in sections.values():
-            rows.sort(key=_rank)
+        sections = {name: self._ranked(name) for name in self._listed_sections()}
         conflicts = [
             {"item_id": i["id"], "section": i["section"], "label": i["label"], **c}
             for i in sorted(self._items.values(), key=lambda i: i["id"])
@@ -818,50 +819,48 @@ class TalksView:
         items in the order of :meth:`state` (most sources, then latest), and the conflicts of the
         first ``limit`` items that have any (in that order). ``counts`` and ``conflicts_total`` say
         how many there are in all. What the page shows: the whole view of a month of news is
-        tens of megabytes, which no page should fetch at every change."""
-        every = self._sections()
-        sections = {name: heapq.nsmallest(limit, rows, key=_rank) for name, rows in every.items()}
-        disputed = heapq.nsmallest(limit, (i for i in self._items.values() if i.get("conflicts")), key=_rank)
+        tens of megabytes, which no page should fetch at every change; and it costs what it
+        shows, not the size of the view (:class:`SectionRanking`)."""
+        ranking = self._ranking
+        disputed = [self._items[i] for i in ranking.disputed(limit)]
         return {
             "view_version": self.applied,
             "articles": len(self.articles),
-            "sections": sections,
+            "sections": {name: self._ranked(name, 0, limit) for name in self._listed_sections()},
             "ceasefire": self._ceasefire_item(),
             "conflicts": [
                 {"item_id": i["id"], "section": i["section"], "label": i["label"], **c}
                 for i in disputed
                 for c in i["conflicts"]
             ],
-            "counts": {name: len(rows) for name, rows in every.items()},
-            "conflicts_total": sum(len(i.get("conflicts", ())) for i in self._items.values()),
+            "counts": {name: ranking.size(name) for name in self._listed_sections()},
+            "conflicts_total": ranking.conflicts,
             "limit": limit,
         }
 
     def section_page(self, section: str, offset: int, limit: int) -> dict[str, Any] | None:
         """Items ``offset`` to ``offset + limit`` of one section, in the order of :meth:`state`
         (None: no such section)."""
-        rows = self._sections().get(section)
-        if rows is None:
+        if section not in self._listed_sections():
             return None
-        rows.sort(key=_rank)
-        return {"section": section, "total": len(rows), "offset": offset, "items": rows[offset : offset + limit]}
+        total = self._ranking.size(section)
+        return {"section": section, "total": total, "offset": offset, "items": self._ranked(section, offset, limit)}
 
-    def _sections(self) -> dict[str, list[dict[str, Any]]]:
-        """The items of each section (the ceasefire status is not a list), unordered."""
-        sections: dict[str, list[dict[str, Any]]] = {s: [] for s in SECTIONS if s != "ceasefire"}
-        for item in self._items.values():
-            if item["section"] != "ceasefire":
-                sections.setdefault(item["section"], []).append(item)
-        return sections
+    def _listed_sections(self) -> list[str]:
+        """The sections listed as items (the ceasefire status is not a list): the known ones,
+        then any other an item names."""
+        extra = sorted(set(self._ranking.sections()) - set(SECTIONS))
+        return [s for s in SECTIONS if s != "ceasefire"] + extra
+
+    def _ranked(self, section: str, offset: int = 0, limit: int | None = None) -> list[dict[str, Any]]:
+        return [self._items[i] for i in self._ranking.page(section, offset, limit)]
 
     def _ceasefire_item(self) -> dict[str, Any]:
         return self._items.get(CEASEFIRE_ID) or {"status": "not agreed", "agreements": [], "proposals": []}
 
     def section_sizes(self) -> dict[str, int]:
-        sizes = dict.fromkeys(SECTIONS, 0)
-        for item in self._items.values():
-            sizes[item["section"]] = sizes.get(item["section"], 0) + 1
-        return sizes
+        """Items per section, the ceasefire status included (the metrics' gauge)."""
+        return {s: self._ranking.size(s) for s in (*SECTIONS, *self._ranking.sections())}
 
     def canonical_hash(self) -> str:
         """A hash of the rendered view: equal views, equal hashes (whatever the history)."""
@@ -951,16 +950,6 @@ def saved_window(snap: Mapping[str, Any]) -> float:
     """The window (seconds) a checkpoint was built with: a view cannot widen its window later
     (what it forgot is gone), so a checkpoint of another window is rebuilt from offset 0."""
     return float((snap.get("window") or {}).get("seconds", 0.0))
-
-
-def _rank(item: Mapping[str, Any]) -> tuple[int, str, str]:
-    """The order of a section: most sources first, then the latest, then by id."""
-    return (-int(item.get("sources", 0)), _neg_time(item.get("last_seen")), item["id"])
-
-
-def _neg_time(text: str | None) -> str:
-    """Sort key for 'latest first' on RFC 3339 strings."""
-    return "".join(chr(0x10FFFF - ord(c)) for c in (text or ""))
 
 
 def _entity_rec(raw: Mapping[str, Any]) -> EntityRec:

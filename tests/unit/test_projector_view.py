@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from consumers.projector import synthetic
 from consumers.projector import view as view_module
+from consumers.projector.ranking import rank_key
 from consumers.projector.view import TalksView, apply, build
 from newswire import events
 from newswire.events import Envelope
@@ -266,8 +267,13 @@ _LARGE = build(e for e in synthetic.claim_stream(400, articles=120))
 @settings(max_examples=40, deadline=None)
 @given(st.integers(1, 60), st.integers(0, 200))
 def test_the_summary_and_section_pages_are_the_state_cut_short(limit: int, offset: int) -> None:
-    """What the page fetches is exactly the start of what /api/state holds, with the totals."""
+    """What the page fetches is exactly the start of what /api/state holds, with the totals;
+    and /api/state lists each section as a sort of its items at the time of reading would."""
     state, summary = _LARGE.state(), _LARGE.summary(limit)
+    every = [i for i in _LARGE._items.values() if i["section"] != "ceasefire"]
+    for name, rows in state["sections"].items():
+        assert rows == sorted((i for i in every if i["section"] == name), key=rank_key)
+    assert sum(len(rows) for rows in state["sections"].values()) == len(every)
     assert summary["counts"] == state["counts"] and summary["view_version"] == state["view_version"]
     for name, rows in state["sections"].items():
         assert summary["sections"][name] == rows[:limit]

@@ -9,6 +9,8 @@
 2. **live**: on the view each stream left, one more claims event at a time, each applied and
    refreshed as the caught-up loop does: what a refresh costs on a large view. The ratio of the
    largest view to the smallest shows whether it follows what changed or the size of the view.
+   Then **reads**: what the page asks at each change (``/api/summary``, a section page) against
+   sorting the largest section whole (what each read cost before the sections were kept ranked).
    Then **checkpoint**: a store's first write of that view (every row), the whole view as one
    blob (what every checkpoint cost before the store wrote rows), and a checkpoint after each of
    ``CHECKPOINT_EVENTS`` more events (only the rows that changed): ms and kB; then a **restart**
@@ -44,6 +46,7 @@ import time
 import tracemalloc
 import uuid
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -53,6 +56,7 @@ import orjson
 from bench.common import peak_rss_mb, report
 from consumers.projector import service
 from consumers.projector.pacing import CatchUpCollector, Pacer, settle_heap, tune_gc
+from consumers.projector.ranking import rank_key
 from consumers.projector.runtime import CATCH_UP_BATCH, REFRESH_SHARE
 from consumers.projector.store import CheckpointStore
 from consumers.projector.synthetic import claim_stream, story_flood
@@ -121,6 +125,43 @@ class Checkpoints:
     restore_s: float  # a new process: load the checkpoint, restore the view, build its items
     after_restore_ms: float  # that process's first checkpoint, after one more event
     after_restore_bytes: int
+
+
+@dataclass(frozen=True)
+class Reads:
+    """What the page's reads cost on a view (medians of ``READS`` runs, ms)."""
+
+    summary_ms: float
+    page_ms: float
+    sort_ms: float  # the largest section sorted whole: what a summary or page cost before
+    items: int
+
+
+#: Runs of each read (their median is reported).
+READS = 7
+
+
+def reads_ms(view: TalksView) -> Reads:
+    """``/api/summary`` (20 a section) and a page of 50 from the middle of the largest section,
+    against sorting that section's items whole (the former way, measured here)."""
+    sizes = view.section_sizes()
+    largest = max((s for s in sizes if s != "ceasefire"), key=sizes.__getitem__)
+    rows = list(view.state()["sections"][largest])
+
+    def median_ms(read: Callable[[], object]) -> float:
+        took = []
+        for _ in range(READS):
+            t0 = time.perf_counter()
+            read()
+            took.append((time.perf_counter() - t0) * 1000)
+        return statistics.median(took)
+
+    return Reads(
+        summary_ms=median_ms(lambda: view.summary(20)),
+        page_ms=median_ms(lambda: view.section_page(largest, sizes[largest] // 2, 50)),
+        sort_ms=median_ms(lambda: sorted(rows, key=rank_key)),
+        items=sum(sizes.values()),
+    )
 
 
 def checkpoint_ms(view: TalksView, payloads: list[bytes]) -> Checkpoints:
@@ -304,9 +345,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--seconds", type=float, default=60.0, help="length of the steady-rate latency run")
     ap.add_argument("--rate", type=float, default=3.0, help="articles per second for the latency run")
     ap.add_argument("--skip-latency", action="store_true")
-    ap.add_argument(
-        "--story-articles", type=int, nargs=2, default=[1_000, 8_000], help="story sizes of the story run"
-    )
+    ap.add_argument("--story-articles", type=int, nargs=2, default=[1_000, 8_000], help="story sizes of the story run")
     ap.add_argument(
         "--window-events", type=int, default=20_000, help="events of the window memory run (a minute apart)"
     )
@@ -325,6 +364,12 @@ def main(argv: list[str] | None = None) -> None:
         live_median[n] = statistics.median(live)
         figures[f"{n} events: live, one more event + refresh, median (ms)"] = live_median[n]
         figures[f"{n} events: live, one more event + refresh, p90 (ms)"] = pct(live, 90)
+        reads = reads_ms(view)
+        figures[f"{n} events: reads of {reads.items} items, summary / a section page (ms)"] = (
+            f"{reads.summary_ms:.2f} / {reads.page_ms:.2f}"
+        )
+        figures[f"{n} events: reads, the largest section sorted whole (ms, the former way)"] = reads.sort_ms
+        figures[f"{n} events: ratio former way / summary"] = reads.sort_ms / reads.summary_ms
         cp = checkpoint_ms(view, stream[n + LIVE_EVENTS :])
         figures[f"{n} events: checkpoint, first write of every row (ms)"] = cp.first_ms
         figures[f"{n} events: checkpoint, whole view as one blob (ms, the former way)"] = cp.whole_ms

@@ -88,9 +88,13 @@ class SectionRanking:
         stop = None if limit is None else offset + limit
         return (key[2] for key in ranked.islice(offset, stop))
 
-    def disputed(self, limit: int) -> Iterator[str]:
-        """The ids of the first ``limit`` items with conflicts, in rank order."""
+    def disputed(self, limit: int | None = None) -> Iterator[str]:
+        """The ids of the first ``limit`` items with conflicts (default: all), in rank order."""
         return (key[2] for key in self._disputed.islice(0, limit))
+
+    def section_of(self, item_id: str) -> str | None:
+        placed = self._placed.get(item_id)
+        return None if placed is None else placed[0]
 
     def sections(self) -> list[str]:
         """The sections that held an item at some point."""

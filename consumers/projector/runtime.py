@@ -181,15 +181,15 @@ class ViewHub:
 
     def state_json(self) -> bytes:
         """The whole view, rendered (see :meth:`_rendered`)."""
-        return self._rendered("state", lambda view: view.state())
+        return self._rendered("state", lambda view: view.state(raw=True))
 
     def summary_json(self, limit: int) -> bytes:
         """The view at a glance (:meth:`TalksView.summary`), rendered (see :meth:`_rendered`)."""
-        return self._rendered(f"summary/{limit}", lambda view: view.summary(limit))
+        return self._rendered(f"summary/{limit}", lambda view: view.summary(limit, raw=True))
 
     def section_json(self, section: str, offset: int, limit: int) -> bytes | None:
         with self.lock:
-            page = self.view.section_page(section, offset, limit)
+            page = self.view.section_page(section, offset, limit, raw=True)
         return None if page is None else orjson.dumps(page)
 
     def _rendered(self, what: str, render: Callable[[TalksView], dict[str, Any]]) -> bytes:
@@ -217,8 +217,7 @@ class ViewHub:
 
     def item(self, item_id: str) -> dict[str, Any] | None:
         with self.lock:
-            item = self.view.item(item_id)
-            return dict(item) if item is not None else None
+            return self.view.item(item_id)  # (a fresh copy)
 
     def article(self, article_id: str) -> dict[str, Any] | None:
         """What the view knows of one article: applied or not, and the items it supports."""

@@ -20,7 +20,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from sys import intern
-from typing import Any
+from typing import Any, cast
 
 import orjson
 
@@ -51,6 +51,8 @@ SECTIONS: tuple[str, ...] = (
     "figures",
 )
 CEASEFIRE_ID = "ceasefire-status"
+#: An item as a refresh passes it on: built anew (a dict), or kept as it was (its JSON).
+Built = dict[str, Any] | bytes
 ACCEPTED_TYPES = (events.ARTICLE_INGESTED, events.ENTITIES_EXTRACTED, events.CLAIMS_EXTRACTED)
 #: Entity types whose names the story detector compares.
 STORY_ENTITY_TYPES = frozenset({"PERSON", "ORG", "GPE", "LOC", "NORP", "FAC"})
@@ -144,7 +146,9 @@ class TalksView:
         self._stories_redone = False  # the story index was rebuilt since the last refresh
         self._entity_articles: dict[str, set[str]] = defaultdict(set)  # entity → articles naming it
         self._story_entities: dict[str, frozenset[str]] = {}  # article → the entities stories compare
-        self._items: dict[str, dict[str, Any]] = {}
+        # each item as its JSON: a third of the memory of the nested dicts and lists it renders
+        # to (which were half of the view's), and the API sends it as it is (orjson.Fragment)
+        self._items: dict[str, bytes] = {}
         self._ranking = SectionRanking()  # each section's items in page order (see _swap)
         self._bucket_items: dict[str, set[str]] = {}
         # what lets a refresh skip work whose inputs did not change (see _reusable)
@@ -522,25 +526,33 @@ class TalksView:
             regions = self._regions[bucket] = RegionIndex.rebuilt(bucket, self._key_sigs.get(bucket, {}))
         return regions
 
-    def _swap(self, bucket: str, old_ids: set[str], new_items: Mapping[str, dict[str, Any]]) -> list[Change]:
-        """Replace items ``old_ids`` of ``bucket`` by ``new_items``; the changes."""
+    def _swap(self, bucket: str, old_ids: set[str], new_items: Mapping[str, Built]) -> list[Change]:
+        """Replace items ``old_ids`` of ``bucket`` by ``new_items`` (built, or kept as they were:
+        their JSON); the changes."""
         out: list[Change] = []
         listed = self._bucket_items.setdefault(bucket, set())
         for item_id in sorted(old_ids - set(new_items)):
-            gone = self._items.pop(item_id, None)
+            self._items.pop(item_id, None)
+            section = self._ranking.section_of(item_id)
             self._ranking.remove(item_id)
             self._built_from.pop(item_id, None)
             self._builders.pop(item_id, None)
             self._about_ceasefire.discard(item_id)
             listed.discard(item_id)
-            out.append(Change(item_id, gone["section"] if gone else "", "removed", None))
+            out.append(Change(item_id, section or "", "removed", None))
         for item_id in sorted(new_items):
-            item = new_items[item_id]
+            built = new_items[item_id]
             listed.add(item_id)
             before = self._items.get(item_id)
-            if before is item or before == item:
+            if before is built:  # kept (see _reusable)
                 continue
-            self._items[item_id] = item
+            item = orjson.loads(built) if isinstance(built, bytes) else built
+            encoded = orjson.dumps(item)
+            if before == encoded:
+                continue
+            # kept as a copy: orjson's output holds on to the buffer it grew (4.1 kB of memory
+            # for an item of 1.7 kB), which adds up over every item of the view
+            self._items[item_id] = bytes(memoryview(encoded))
             self._ranking.put(item)
             if bucket in ("agreements", "proposals"):
                 if self._names_ceasefire(item):
@@ -550,12 +562,16 @@ class TalksView:
             out.append(Change(item_id, item["section"], "created" if before is None else "updated", item))
         return out
 
-    def _build_region(self, bucket: str, root: MatchKey, reuse: bool = True) -> dict[str, dict[str, Any]]:
+    def _build_region(self, bucket: str, root: MatchKey, reuse: bool = True) -> dict[str, Built]:
         """The items of one region of a bucket (a function of the facts in it)."""
-        out: dict[str, dict[str, Any]] = {}
+        out: dict[str, Built] = {}
         whole = None if merge.partitions_within_regions(bucket) else root  # the region is one item
         for sigs in self._region_sig_groups(bucket, root):
-            item = (self._reusable(bucket, sigs, whole) or self._grown(bucket, sigs, whole)) if reuse else None
+            kept = self._reusable(bucket, sigs, whole) if reuse else None
+            if kept is not None:
+                out[kept[0]] = kept[1]
+                continue
+            item = self._grown(bucket, sigs, whole) if reuse else None
             if item is None:
                 item = self._build_anew(bucket, sigs)
             out[item["id"]] = item
@@ -648,8 +664,8 @@ class TalksView:
             return None  # not only additions after all (a fact given twice, an old one moved in)
         return new
 
-    def _reusable(self, bucket: str, sigs: list[Sig], region: MatchKey | None = None) -> dict[str, Any] | None:
-        """The item last built from exactly these signatures, if none of them was touched since
+    def _reusable(self, bucket: str, sigs: list[Sig], region: MatchKey | None = None) -> tuple[str, bytes] | None:
+        """The item (id, JSON) last built from exactly these signatures, if none of them was touched since
         (``region``: the root of the region the item is whole, as for :meth:`_grown`).
 
         An item is a function of its facts, the names of its entities and the articles behind
@@ -667,7 +683,8 @@ class TalksView:
         item_id = merge.id_of_head(bucket, sigs[0])  # sigs are in repr order: the first is the head
         if self._built_from.get(item_id) != (bucket, tuple(sigs)):
             return None
-        return self._items.get(item_id)
+        kept = self._items.get(item_id)
+        return None if kept is None else (item_id, kept)
 
     def _changed_in(self, bucket: str, root: MatchKey) -> list[Sig]:
         """The signatures of a region touched since the last refresh (a signature's region is
@@ -738,7 +755,7 @@ class TalksView:
         terms = self.lex.ceasefire_terms
         agreed, proposed = [], []
         for item_id in sorted(self._about_ceasefire):
-            if self._items[item_id]["section"] == "agreements":
+            if self._ranking.section_of(item_id) == "agreements":
                 agreed.append(item_id)
             else:
                 proposed.append(item_id)
@@ -778,7 +795,9 @@ class TalksView:
         return bool(words & self.lex.ceasefire_terms)
 
     def item(self, item_id: str) -> dict[str, Any] | None:
-        return self._items.get(item_id)
+        """One item (a fresh copy: the caller may keep or edit it)."""
+        raw = self._items.get(item_id)
+        return None if raw is None else cast(dict[str, Any], orjson.loads(raw))
 
     def article_items(self, article_id: str) -> list[str]:
         """The ids of the items (as of the last refresh) that an article's facts support."""
@@ -797,24 +816,20 @@ class TalksView:
                     found.add(merge.item_id(f.bucket, group))
         return sorted(found)
 
-    def state(self) -> dict[str, Any]:
-        """The whole view as JSON-ready data (sections of items, conflicts, counters)."""
-        sections = {name: self._ranked(name) for name in self._listed_sections()}
-        conflicts = [
-            {"item_id": i["id"], "section": i["section"], "label": i["label"], **c}
-            for i in sorted(self._items.values(), key=lambda i: i["id"])
-            for c in i.get("conflicts", [])
-        ]
+    def state(self, raw: bool = False) -> dict[str, Any]:
+        """The whole view as JSON-ready data (sections of items, conflicts, counters). ``raw``:
+        items as :class:`orjson.Fragment` (their JSON as kept: for serializing, not reading)."""
+        sections = {name: self._ranked(name, raw=raw) for name in self._listed_sections()}
         return {
             "view_version": self.applied,
             "articles": len(self.articles),
             "sections": sections,
-            "ceasefire": self._ceasefire_item(),
-            "conflicts": conflicts,
+            "ceasefire": self._ceasefire_item(raw),
+            "conflicts": self._conflicts(sorted(self._ranking.disputed())),
             "counts": {s: len(rows) for s, rows in sections.items()},
         }
 
-    def summary(self, limit: int) -> dict[str, Any]:
+    def summary(self, limit: int, raw: bool = False) -> dict[str, Any]:
         """The view at a glance, bounded however large it grows: each section's first ``limit``
         items in the order of :meth:`state` (most sources, then latest), and the conflicts of the
         first ``limit`` items that have any (in that order). ``counts`` and ``conflicts_total`` say
@@ -822,29 +837,29 @@ class TalksView:
         tens of megabytes, which no page should fetch at every change; and it costs what it
         shows, not the size of the view (:class:`SectionRanking`)."""
         ranking = self._ranking
-        disputed = [self._items[i] for i in ranking.disputed(limit)]
         return {
             "view_version": self.applied,
             "articles": len(self.articles),
-            "sections": {name: self._ranked(name, 0, limit) for name in self._listed_sections()},
-            "ceasefire": self._ceasefire_item(),
-            "conflicts": [
-                {"item_id": i["id"], "section": i["section"], "label": i["label"], **c}
-                for i in disputed
-                for c in i["conflicts"]
-            ],
+            "sections": {name: self._ranked(name, 0, limit, raw) for name in self._listed_sections()},
+            "ceasefire": self._ceasefire_item(raw),
+            "conflicts": self._conflicts(ranking.disputed(limit)),
             "counts": {name: ranking.size(name) for name in self._listed_sections()},
             "conflicts_total": ranking.conflicts,
             "limit": limit,
         }
 
-    def section_page(self, section: str, offset: int, limit: int) -> dict[str, Any] | None:
+    def section_page(self, section: str, offset: int, limit: int, raw: bool = False) -> dict[str, Any] | None:
         """Items ``offset`` to ``offset + limit`` of one section, in the order of :meth:`state`
         (None: no such section)."""
         if section not in self._listed_sections():
             return None
         total = self._ranking.size(section)
-        return {"section": section, "total": total, "offset": offset, "items": self._ranked(section, offset, limit)}
+        return {
+            "section": section,
+            "total": total,
+            "offset": offset,
+            "items": self._ranked(section, offset, limit, raw),
+        }
 
     def _listed_sections(self) -> list[str]:
         """The sections listed as items (the ceasefire status is not a list): the known ones,
@@ -852,11 +867,28 @@ class TalksView:
         extra = sorted(set(self._ranking.sections()) - set(SECTIONS))
         return [s for s in SECTIONS if s != "ceasefire"] + extra
 
-    def _ranked(self, section: str, offset: int = 0, limit: int | None = None) -> list[dict[str, Any]]:
-        return [self._items[i] for i in self._ranking.page(section, offset, limit)]
+    def _ranked(self, section: str, offset: int = 0, limit: int | None = None, raw: bool = False) -> list[Any]:
+        return [self._out(i, raw) for i in self._ranking.page(section, offset, limit)]
 
-    def _ceasefire_item(self) -> dict[str, Any]:
-        return self._items.get(CEASEFIRE_ID) or {"status": "not agreed", "agreements": [], "proposals": []}
+    def _out(self, item_id: str, raw: bool) -> Any:
+        """An item to serialize (its JSON as kept) or to read (a fresh dict)."""
+        kept = self._items[item_id]
+        return orjson.Fragment(kept) if raw else orjson.loads(kept)
+
+    def _conflicts(self, item_ids: Iterable[str]) -> list[dict[str, Any]]:
+        """The conflicts of these items, in that order, each with its item."""
+        out: list[dict[str, Any]] = []
+        for item_id in item_ids:
+            item = orjson.loads(self._items[item_id])
+            out.extend(
+                {"item_id": item_id, "section": item["section"], "label": item["label"], **c} for c in item["conflicts"]
+            )
+        return out
+
+    def _ceasefire_item(self, raw: bool = False) -> Any:
+        if CEASEFIRE_ID in self._items:
+            return self._out(CEASEFIRE_ID, raw)
+        return {"status": "not agreed", "agreements": [], "proposals": []}
 
     def section_sizes(self) -> dict[str, int]:
         """Items per section, the ceasefire status included (the metrics' gauge)."""
@@ -988,8 +1020,8 @@ def build(evts: Iterable[Envelope], lex: Lexicon | None = None) -> TalksView:
     return view
 
 
-def _merged(parts: Iterable[Mapping[str, dict[str, Any]]]) -> dict[str, dict[str, Any]]:
-    out: dict[str, dict[str, Any]] = {}
+def _merged(parts: Iterable[Mapping[str, Built]]) -> dict[str, Built]:
+    out: dict[str, Built] = {}
     for part in parts:
         out.update(part)
     return out

@@ -34,6 +34,11 @@ MAX_LISTED_ARTICLES = 20
 MAX_SAID_BY = 10
 #: … and a party's latest stated positions, at most this many.
 MAX_POSITIONS = 10
+#: How items are rendered. A checkpoint keeps the items it saw and a restart takes them back
+#: instead of building them; one saved by another version of this module is built anew. Bump it
+#: with any change to what an item holds (``tests/unit/test_projector_checkpoint_items.py`` pins a
+#: rendering of the seeds to it and fails until you do).
+RENDER_VERSION = 1
 
 
 @dataclass(frozen=True)
@@ -60,6 +65,7 @@ class Lookups(NamedTuple):
     name_of: NameOf
     article_of: ArticleOf
     figures_of: FiguresOf
+
 
 #: Who said a value: (article, its outlet, asserted by).
 Entry = tuple[str, str | None, str]

@@ -14,7 +14,7 @@ path (:func:`nest`): the store assembles it on load, and :meth:`TalksView.to_sna
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -127,11 +127,23 @@ class SavedRows:
         """The saved rows are unknown (a fresh store, a store cleared or loaded): write all next time."""
         self._saved = None
 
-    def assume(self, sections: Mapping[str, Section]) -> None:
-        """The store holds exactly these sections (a view just restored from it): record them as
-        written, without encoding a row, so the next delta carries only what changes from here."""
+    def assume(self, sections: Mapping[str, Section], held: Mapping[str, Iterable[str]] | None = None) -> None:
+        """The store holds these sections (a view just restored from it): record them as
+        written, without encoding a row, so the next delta carries only what changes from here.
+        ``held``: the keys the store holds of each section; those the sections lack (a row the
+        view did not take back) are deleted by the next delta."""
         self._saved = None
         self.written(self.delta(sections, rows=False))
+        saved: dict[str, _Saved] = self._saved or {}
+        for name, keys in (held or {}).items():
+            sec, known = sections.get(name), saved.get(name)
+            if sec is None or known is None:
+                continue
+            for key in keys:
+                if key not in sec.values:
+                    known.tokens[key] = None  # (held, so the next delta deletes it)
+                    if known.source is not None:
+                        known.source.touched.add(key)
 
     def delta(self, sections: Mapping[str, Section], rows: bool = True) -> RowDelta:
         """What brings the saved rows up to ``sections`` (``rows=False``: the keys only, no row

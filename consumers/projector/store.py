@@ -72,6 +72,7 @@ class CheckpointStore:
         self._db.executescript(SCHEMA)
         self._saved = SavedRows()  # what the rows hold, as of this process's last checkpoint
         self._loaded_rows = False  # the last load read rows (not nothing, not a version-1 blob)
+        self._loaded_keys: dict[str, set[str]] = {}  # … and the keys of each section it read
 
     @classmethod
     def in_dir(cls, data_dir: Path, name: str = "projector.sqlite") -> CheckpointStore:
@@ -88,6 +89,7 @@ class CheckpointStore:
 
     def _read(self) -> Saved:
         self._loaded_rows = False
+        self._loaded_keys = {}
         offsets = {
             (t, int(p)): int(o) for t, p, o in self._db.execute("SELECT topic, partition, next_offset FROM offsets")
         }
@@ -102,14 +104,17 @@ class CheckpointStore:
         sections: dict[str, dict[str, Any]] = {name: {} for name in head["sections"]}  # empty ones too
         for section, key, blob in self._db.execute("SELECT section, key, row FROM rows"):
             sections[section][key] = orjson.loads(zlib.decompress(blob))
+        self._loaded_keys = {name: set(rows) for name, rows in sections.items()}
         return Saved(nest(head["head"], sections), offsets, float(row[1]))
 
     def holds(self, parts: Parts) -> None:
         """The view was just restored from what :meth:`load` returned, and ``parts`` are its state:
         the rows hold exactly that, so the next checkpoint writes only what changes from here
-        (not every row again: ~10 s at 100k events). After a version-1 load it changes nothing."""
+        (not every row again: ~10 s at 100k events); rows the view did not take back are deleted
+        then. After a version-1 load it changes nothing."""
         if self._loaded_rows:
-            self._saved.assume(parts.sections)
+            self._saved.assume(parts.sections, self._loaded_keys)
+        self._loaded_keys = {}
 
     def _legacy(self) -> tuple[bytes, float] | None:
         if not self._has_legacy():
@@ -170,6 +175,7 @@ class CheckpointStore:
         cur.execute("COMMIT")
         self._saved.forget()
         self._loaded_rows = False
+        self._loaded_keys = {}
 
     def close(self) -> None:
         self._db.close()

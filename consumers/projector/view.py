@@ -148,7 +148,8 @@ class TalksView:
         self._story_entities: dict[str, frozenset[str]] = {}  # article → the entities stories compare
         # each item as its JSON: a third of the memory of the nested dicts and lists it renders
         # to (which were half of the view's), and the API sends it as it is (orjson.Fragment)
-        self._items: dict[str, bytes] = {}
+        self._items: TrackedDict[bytes] = TrackedDict()  # (a checkpoint saves them: see _adopt)
+        self._fresh = True  # refreshed since the last event: its items are those of its facts
         self._ranking = SectionRanking()  # each section's items in page order (see _swap)
         self._bucket_items: dict[str, set[str]] = {}
         # what lets a refresh skip work whose inputs did not change (see _reusable)
@@ -172,6 +173,7 @@ class TalksView:
         """Fold one event in (duplicates by id are ignored). Returns the view itself."""
         if env.id in self.seen:
             return self
+        self._fresh = False
         epoch = None  # (without a window, ids are never forgotten: they need no time)
         if self.window.enabled and env.type in ACCEPTED_TYPES:
             epoch = event_epoch(env.time)
@@ -469,6 +471,7 @@ class TalksView:
             changes.extend(
                 self._swap("ceasefire", {CEASEFIRE_ID} & self._items.keys(), {CEASEFIRE_ID: self._ceasefire()})
             )
+        self._fresh = True
         return changes
 
     def _evict(self) -> None:
@@ -914,11 +917,14 @@ class TalksView:
             "late": self.late,
             "seen": self.seen.head(),
             "window": self.window.to_json(),
+            # the items saved beside the facts are theirs (refreshed), rendered by this version
+            "rendered": {"version": items.RENDER_VERSION, "fresh": self._fresh},
         }
         sections = {
             "articles": Section(self.articles, _article_row),
             "entities": Section(self.entities, _entities_row),
             "claims": Section(self.claims, _claims_row),
+            "items": Section(self._items, orjson.loads),
             "seen.ids": self.seen.ids_section(),
             **{f"stories.{name}": sec for name, sec in self._stories.sections().items()},
         }
@@ -956,12 +962,35 @@ class TalksView:
         for aid in sorted(view.articles):
             view._refresh_titles(aid)
         view._filling = False
-        view._dirty_buckets |= {b for b in view._buckets if not b.startswith("negated:")}
+        rendered = snap.get("rendered") or {}
+        if rendered.get("version") == items.RENDER_VERSION and rendered.get("fresh") and "items" in snap:
+            view._adopt(snap["items"])
+        else:  # (items of another rendering, or of facts not refreshed: built anew)
+            view._dirty_buckets |= {b for b in view._buckets if not b.startswith("negated:")}
         view._ceasefire_dirty = True
         view._story_dirty |= view.articles.keys()
         if refreshed:
             view.refresh()
         return view
+
+    def _adopt(self, saved: Mapping[str, Mapping[str, Any]]) -> None:
+        """Take back the items a checkpoint saved instead of building them (most of a restart's
+        time went into building every item again). Each region's items are found as a refresh
+        would build them (its signature groups, their ids), so what is taken back is what a
+        rebuild gives; a region whose items are not all saved is left for the refresh to build.
+        The stories and the ceasefire status are built anew (they are few)."""
+        for bucket in sorted(b for b in self._buckets if not b.startswith("negated:")):
+            regions = self._region_index(bucket)
+            for root in regions.roots():
+                groups = self._region_sig_groups(bucket, root)
+                ids = [merge.id_of_head(bucket, sigs[0]) for sigs in groups]
+                if not all(item_id in saved for item_id in ids):
+                    self._dirty.add((bucket, root))
+                    continue
+                for item_id, sigs in zip(ids, groups, strict=True):
+                    self._built_from[item_id] = (bucket, tuple(sigs))
+                self._swap(bucket, set(), {item_id: dict(saved[item_id]) for item_id in ids})
+                regions.set_items(root, ids)
 
 
 def _article_row(a: ArticleRec) -> list[Any]:

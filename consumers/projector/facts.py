@@ -162,9 +162,40 @@ class Fact(NamedTuple):
         return [list(v) if isinstance(v, tuple) else v for v in self]
 
     @classmethod
-    def from_json(cls, raw: Sequence[Any]) -> Fact:
-        values: list[Any] = [tuple(v) if isinstance(v, list) else v for v in raw]
-        return cls(*values)
+    def from_json(cls, raw: Sequence[Any], article_id: str | None = None) -> Fact:
+        """A fact read back from a checkpoint, sharing its strings as a fact made from a claim
+        does (a restored view held 7 % more than the view it restored); ``article_id``: the
+        article's id string, shared by its facts."""
+        values = list(raw)
+        values[_PARTICIPANTS] = tuple([intern(p) for p in values[_PARTICIPANTS]])
+        values[_OBJECT_KEY] = tuple([intern(t) for t in values[_OBJECT_KEY]])
+        for i in _SHARED:
+            if values[i] is not None:
+                values[i] = intern(values[i])
+        if article_id is not None:
+            values[0] = article_id
+        return cls._make(values)
+
+
+_PARTICIPANTS, _OBJECT_KEY = Fact._fields.index("participants"), Fact._fields.index("object_key")
+#: The string fields facts share (interned as they are made: :func:`_make`, :func:`_said`,
+#: :func:`_norm_entity`, token tuples from the lexicon's cache).
+_SHARED = tuple(
+    Fact._fields.index(name)
+    for name in (
+        "claim_kind",
+        "bucket",
+        "kind",
+        "status",
+        "place",
+        "venue",
+        "actor",
+        "speaker",
+        "asserted_by",
+        "asserted_entity",
+        "sentence",
+    )
+)
 
 
 def match_key_of(signature: tuple[Any, ...]) -> tuple[str, tuple[str, ...], tuple[str, ...]]:

@@ -956,7 +956,7 @@ class TalksView:
             view.entities[aid] = ((str(rank[0]), str(rank[1]), str(rank[2])), ents)
             view._index_entities(aid, (), ents)
         for aid, (rank, facts) in snap["claims"].items():
-            fs = tuple(Fact.from_json(f) for f in facts)
+            fs = tuple(Fact.from_json(f, aid) for f in facts)
             view.claims[aid] = ((str(rank[0]), str(rank[1]), str(rank[2])), fs)
             view._replace_facts(aid, (), fs)
         for aid in sorted(view.articles):

@@ -171,10 +171,10 @@ def _status(ctx: ArticleContext, tok: Any, kind: str, verb: Any | None) -> str:
     chosen = next((s for s in lex.precedence if s in cues), None)
     if chosen is None:
         anchor = tok if tok.pos_ == "VERB" else verb
-        if anchor is not None and anchor.tag_ in ("VBD", "VBN"):
-            chosen = "held"
-        else:
-            chosen = "held" if kind in THREAT_KINDS else "planned"
+        if anchor is verb and verb is not None and verb.lemma_.lower() in lex.tenseless_verbs:
+            anchor = None  # ("confirmed the calls": when it was said)
+        past = anchor is not None and _past(anchor)
+        chosen = "held" if past or kind in THREAT_KINDS else "planned"
     if kind in ("proposal", "offer", "demand") and chosen in ("held", "planned", "agreed"):
         return "proposed"
     if kind == "agreement" and chosen in ("held", "planned"):
@@ -263,6 +263,19 @@ def _proposer(ctx: ArticleContext, tok: Any, kind: str) -> list[Party]:
         return []
     subj = ctx.subject_of(speech, max_up=3)
     return list(subj[1]) if subj is not None else []
+
+
+def _past(verb: Any) -> bool:
+    """A verb in a past tense: "met", "has met", "was held"; not a present passive ("the call is
+    being watched", "talks are expected"), whose participle is no past."""
+    if verb.tag_ == "VBD":
+        return True
+    if verb.tag_ != "VBN":
+        return False
+    return not any(
+        c.dep_ in ("aux", "auxpass") and c.lemma_.lower() == "be" and c.tag_ in ("VBZ", "VBP", "VBG")
+        for c in verb.children
+    )
 
 
 def _status_in_time(status: str, when: TimeExpr | None, published: date | None) -> str:

@@ -61,6 +61,7 @@ class Lexicon:
     inherit_from: dict[str, tuple[str, ...]]
     precedence: tuple[str, ...]
     status_cues: dict[str, str]
+    tenseless_verbs: frozenset[str]
     negation_dets: frozenset[str]
     negation_preps: frozenset[str]
     demonyms: dict[str, str]
@@ -125,6 +126,7 @@ class Lexicon:
             prep_kind={k: dict(v) for k, v in ev.get("prep_kind", {}).items()},
             precedence=precedence,
             status_cues=status_cues,
+            tenseless_verbs=frozenset(ev.get("tenseless_verbs", [])),
             negation_dets=frozenset(ev["negation"]["determiners"]),
             negation_preps=frozenset(ev["negation"]["prepositions"]),
             demonyms=dict(ev["demonyms"]),

@@ -128,3 +128,21 @@ def test_negated_plans_and_verbs() -> None:
     ):
         meetings = [e for e in _events(text) if e.kind == "meeting"]
         assert meetings and all(e.negated for e in meetings), (text, meetings)
+
+
+def test_a_confirmed_call_is_not_held_by_the_tense_of_confirming() -> None:
+    """The past tense of a reporting verb dates the saying, not the event it names; another
+    governing verb's past tense still dates the event."""
+    confirmed = _one("Joe Biden confirmed talks with Xi Jinping on trade.", "talks")
+    assert confirmed.status == "planned"
+    held = _one("Joe Biden held talks with Xi Jinping on trade.", "talks")
+    assert held.status == "held"
+
+
+def test_a_present_passive_is_no_past() -> None:
+    """A participle under "is"/"are being" is present ("is being watched"); under "was" or
+    "has" it is past."""
+    watched = _one("The call between Joe Biden and Xi Jinping is being closely watched.", "call")
+    assert watched.status == "planned"
+    held = _one("The call between Joe Biden and Xi Jinping was closely watched.", "call")
+    assert held.status == "held"

@@ -8,6 +8,7 @@ merge signature (participants, date, place, object tokens). Word lists come from
 
 from __future__ import annotations
 
+import hashlib
 import re
 import tomllib
 from collections.abc import Mapping, Sequence
@@ -17,6 +18,8 @@ from importlib import resources
 from sys import intern
 from types import MappingProxyType
 from typing import Any, NamedTuple
+
+import orjson
 
 #: Status → how far along it is; an item's status only moves forward (planned → held).
 STATUS_RANK: Mapping[str, int] = {
@@ -51,6 +54,9 @@ class Lexicon:
     qualifiers: frozenset[str]
     place_splits: frozenset[str] = frozenset()
     figures: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    #: what the lists say (not how the file is laid out): a checkpoint records it, and a view
+    #: saved under other lists is rebuilt, since its facts and items were derived with them
+    digest: str = field(default="", compare=False)
     #: object text → its tokens (objects repeat across articles: "30-day ceasefire")
     token_cache: dict[str, tuple[str, ...]] = field(default_factory=dict, compare=False, repr=False)
 
@@ -68,6 +74,7 @@ class Lexicon:
             qualifiers=frozenset(raw.get("titles", {}).get("qualifiers", [])),
             place_splits=frozenset(raw.get("merge", {}).get("place_splits", [])),
             figures={str(k): frozenset(v) for k, v in raw.get("figures", {}).items()},
+            digest=hashlib.sha256(orjson.dumps(raw, option=orjson.OPT_SORT_KEYS)).hexdigest()[:16],
         )
 
 

@@ -22,7 +22,7 @@ import hashlib
 import logging
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -31,10 +31,11 @@ import orjson
 from kafka import KafkaConsumer, TopicPartition
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
+from consumers.projector.facts import lexicon
 from consumers.projector.health import Health
 from consumers.projector.pacing import CatchUpCollector, Pacer, settle_heap
 from consumers.projector.store import CheckpointStore, Offsets
-from consumers.projector.view import ACCEPTED_TYPES, SECTIONS, Change, TalksView, saved_window
+from consumers.projector.view import ACCEPTED_TYPES, SECTIONS, Change, TalksView, saved_lexicon, saved_window
 from consumers.projector.window import ViewWindow
 from newswire import __version__, events, ids, logs
 from newswire.bus import (
@@ -312,6 +313,18 @@ def _offer(sub: Subscriber, message: bytes) -> None:
 # the Kafka loop
 
 
+def _derived_otherwise(snap: Mapping[str, Any], window_s: float) -> tuple[str, dict[str, Any]] | None:
+    """Why a checkpoint cannot be resumed, if it cannot: it was built with another view window
+    (what a narrower one forgot cannot come back, a wider one would forget too late) or with
+    another lexicon (its facts and items were derived with other word lists)."""
+    if saved_window(snap) != window_s:
+        return "the view window changed", {"saved_days": saved_window(snap) / 86400, "days": window_s / 86400}
+    digest = lexicon().digest
+    if saved_lexicon(snap) not in (None, digest):
+        return "the lexicon changed", {"saved_lexicon": saved_lexicon(snap), "lexicon": digest}
+    return None
+
+
 def item_changed_envelope(change: Change, version: int, when: str, source: str) -> Envelope:
     """The ``newswire.talks.item.changed`` event of one change (id from the item and its content)."""
     body = orjson.dumps(change.item, option=orjson.OPT_SORT_KEYS) if change.item is not None else b"removed"
@@ -395,12 +408,10 @@ class ProjectorLoop:
             log.info("rebuilding the view from offset 0", extra=logs.fields(stage=STAGE))
         saved = self.store.load()
         window_s = self.settings.view_window_days * 86400.0
-        if saved.snapshot is not None and saved_window(saved.snapshot) != window_s:
-            # what a narrower window forgot cannot come back, and a wider one would forget too late
-            log.warning(
-                "the view window changed: rebuilding the view from offset 0",
-                extra=logs.fields(stage=STAGE, saved_days=saved_window(saved.snapshot) / 86400, days=window_s / 86400),
-            )
+        stale = None if saved.snapshot is None else _derived_otherwise(saved.snapshot, window_s)
+        if stale is not None:
+            reason, fields = stale
+            log.warning(f"{reason}: rebuilding the view from offset 0", extra=logs.fields(stage=STAGE, **fields))
             self.store.clear()
             saved = self.store.load()
         self.offsets = dict(saved.offsets)

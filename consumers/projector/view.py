@@ -917,6 +917,7 @@ class TalksView:
             "late": self.late,
             "seen": self.seen.head(),
             "window": self.window.to_json(),
+            "lexicon": self.lex.digest,
             # the items saved beside the facts are theirs (refreshed), rendered by this version
             "rendered": {"version": items.RENDER_VERSION, "fresh": self._fresh},
         }
@@ -1005,6 +1006,13 @@ def _entities_row(ranked: tuple[Rank, tuple[EntityRec, ...]]) -> list[Any]:
 def _claims_row(ranked: tuple[Rank, tuple[Fact, ...]]) -> list[Any]:
     rank, facts = ranked
     return [list(rank), [f.to_json() for f in facts]]
+
+
+def saved_lexicon(snap: Mapping[str, Any]) -> str | None:
+    """The digest of the lexicon a checkpoint was derived with (None: saved before it was kept).
+    Facts and items are derived with the lexicon, so a checkpoint of another one is rebuilt."""
+    digest = snap.get("lexicon")
+    return str(digest) if digest is not None else None
 
 
 def saved_window(snap: Mapping[str, Any]) -> float:

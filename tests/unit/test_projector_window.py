@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import tempfile
 from dataclasses import replace
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from consumers.projector.facts import Lexicon, lexicon
 from consumers.projector.runtime import ProjectorLoop, ViewHub
 from consumers.projector.store import CheckpointStore
 from consumers.projector.view import TalksView
@@ -220,6 +222,26 @@ def test_a_checkpoint_of_another_window_is_rebuilt_from_offset_0(tmp_path: Path)
     wider.restore()
     assert wider.hub.view.applied == 0 and not wider.offsets
     assert wider.hub.view.window.seconds == 30 * DAY
+
+
+def test_a_checkpoint_derived_with_another_lexicon_is_rebuilt_from_offset_0(tmp_path: Path) -> None:
+    """Facts and items are derived with ``data/lexicon.toml``: after it is edited, a restart
+    rebuilds rather than mix facts of the old word lists with new ones."""
+    text = resources.files("consumers.projector").joinpath("data/lexicon.toml").read_text(encoding="utf-8")
+    assert Lexicon.parse(text + "\n# a comment changes nothing\n").digest == lexicon().digest
+    edited = Lexicon.parse(text.replace("[synonyms]", '[synonyms]\n"parley" = "talks"', 1))
+    assert edited.digest != lexicon().digest
+    for lex, resumed in ((lexicon(), True), (edited, False)):
+        view = TalksView(lex, window=ViewWindow(3 * DAY))
+        for e in EVENTS:
+            view.apply(e)
+        view.refresh()
+        store = CheckpointStore.in_dir(tmp_path)
+        store.save(view.checkpoint_parts(), {("newswire.claims.v1", 0): 42}, saved_at=0.0)
+        store.close()
+        loop = _loop(tmp_path, 3)
+        loop.restore()
+        assert (loop.hub.view.applied == len(EVENTS), bool(loop.offsets)) == (resumed, resumed)
 
 
 def _normal(snapshot: dict[str, Any]) -> Any:

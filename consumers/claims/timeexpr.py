@@ -2,7 +2,8 @@
 
 "on Monday" in an article of Sunday 2025-05-18 is 2025-05-19 when the event lies ahead and the
 Monday before when it is past; "Friday's talks" is the Friday before; "last week" is an ISO week
-(``2025-W20``); "overnight" and "today" are the publication date. Unknown → ``date: None``.
+(``2025-W20``: in a Sunday paper, the week that ends that day); "overnight" and "today" are the
+publication date. Unknown → ``date: None``.
 """
 
 from __future__ import annotations
@@ -26,6 +27,15 @@ def _iso_week(d: date) -> str:
     return f"{year}-W{week:02d}"
 
 
+def _week_anchor(published: date, offset: int, future: bool) -> date:
+    """The day whose ISO week is "this week". On a Sunday, the last day of an ISO week, a paper
+    looks both ways: "last week" is the week that ends that day and "this week", of what lies
+    ahead, the coming one; so is "next week" (as it is from any other day of the week before)."""
+    if published.isoweekday() == 7 and (offset < 0 or (offset == 0 and future)):
+        return published + timedelta(days=1)
+    return published
+
+
 def normalize(text: str, published: date | None, lex: Lexicon, *, future: bool = False) -> str | None:
     """ISO date (or ISO week / year-month) of a time expression, or None if it has none."""
     low = text.lower().replace("’", "'")
@@ -39,7 +49,7 @@ def normalize(text: str, published: date | None, lex: Lexicon, *, future: bool =
             return (published + timedelta(days=offset)).isoformat()
     for phrase, offset in lex.relative_weeks.items():
         if phrase in low:
-            return _iso_week(published + timedelta(weeks=offset))
+            return _iso_week(_week_anchor(published, offset, future) + timedelta(weeks=offset))
     for phrase, offset in lex.relative_months.items():
         if phrase in low:
             months = published.year * 12 + published.month - 1 + offset

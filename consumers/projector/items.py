@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from operator import attrgetter
 from typing import Any, NamedTuple, TypeVar
 
+from consumers.projector import datespan
 from consumers.projector.facts import DONE_STATUSES, STATUS_RANK, Fact, Lexicon
 from consumers.projector.merge import BY_CLAIM, Sig, id_of_head
 
@@ -38,7 +39,7 @@ MAX_POSITIONS = 10
 #: instead of building them; one saved by another version of this module is built anew. Bump it
 #: with any change to what an item holds (``tests/unit/test_projector_checkpoint_items.py`` pins a
 #: rendering of the seeds to it and fails until you do).
-RENDER_VERSION = 1
+RENDER_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -375,6 +376,8 @@ class ItemBuilder:
         tables = self._values
         for key in ("place", "date", "time_text", "actor"):
             vals = _render(tables.get(key))
+            if key == "date":  # a week that holds the day others state does not contradict it
+                vals = [v for v in vals if not any(datespan.within(w["value"], v["value"]) for w in vals)]
             item[key] = vals[0]["value"] if vals else None
             if key in ("place", "date") and len(vals) > 1:
                 item["conflicts"].append({"about": key, "values": vals})

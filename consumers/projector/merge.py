@@ -4,17 +4,19 @@ Merge rule: facts of the same bucket (same event kind, count category, …) are 
 they agree on who (participant sets equal, or one contains the other with at least two people),
 when (dates equal) and where (places equal), or — for proposals, offers, demands and agreements —
 on what (object words, one set containing the other). A fact that leaves a value unstated (no
-date, no place) joins the item that does state it only when exactly one value is on offer, so the
-result never depends on arrival order. :mod:`consumers.projector.items` builds the items.
+date, no place), or states a week or month where others state a day inside it, joins the item
+that does state it only when exactly one value is on offer, so the result never depends on
+arrival order. :mod:`consumers.projector.items` builds the items.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from operator import itemgetter
 from typing import Any
 
+from consumers.projector import datespan
 from consumers.projector.facts import OBJECT_KINDS, Fact
 from consumers.projector.regions import objects_match, participants_match
 from newswire.ids import stable_id
@@ -62,9 +64,10 @@ def partition(bucket: str, reps: Sequence[Fact], support: Sequence[frozenset[str
 
     ``support[i]`` is the set of articles behind signature *i*. First, signatures that agree on
     who/what and state the same date, place and actor (or leave the same ones unstated) are
-    grouped. Then a signature that leaves a value unstated joins the compatible group that
-    states it with the most supporting articles — only when that group is the single best, so
-    a vague mention never glues two different events together by chance of arrival.
+    grouped. Then a signature that states a week or a month joins the compatible group of a day
+    inside it, and then one that leaves a value unstated joins the compatible group that states
+    it — each the group with the most supporting articles, only when that group is the single
+    best, so a vague mention never glues two different events together by chance of arrival.
     """
     n = len(reps)
     if n == 1:
@@ -114,26 +117,50 @@ def partition(bucket: str, reps: Sequence[Fact], support: Sequence[frozenset[str
             for j in core[i]:
                 if j > i and all(getattr(reps[i], a) == getattr(reps[j], a) for a in attrs):
                     union(i, j)
-    first = [find(i) for i in range(n)]
-    group_support: dict[int, set[str]] = defaultdict(set)
-    for i in range(n):
-        group_support[first[i]] |= support[i]
-    joins: list[tuple[int, int]] = []
-    if core is None:
-        # a vague signature can only join a tuple that states one of the values it leaves
-        # unstated: look among those, not among every distinct tuple of the bucket
-        stating = {a: [j for j in distinct if getattr(reps[j], a) is not None] for a in attrs}
-    for i in range(n):
+    if core is not None and "date" in attrs:
+        # a week or a month is a vaguer statement of a day inside it ("last week" of "Friday"):
+        # first those join the single best group of a day they contain …
+        near_of = core
+        _join_vague(bucket, reps, support, find, union, lambda i: [j for j in near_of[i] if _refines(reps[j], reps[i])])
+    # … then signatures that leave a value unstated join the single best group that states it;
+    # with no pairwise relation, among the distinct tuples that state one of those values
+    stating = {a: [j for j in distinct if getattr(reps[j], a) is not None] for a in attrs} if core is None else {}
+
+    def stating_what(i: int) -> list[int]:
         vague = [a for a in attrs if getattr(reps[i], a) is None]
         if not vague:
-            continue
+            return []
         pool = {j for a in vague for j in stating[a]} if core is None else core[i]
+        return [j for j in pool if any(getattr(reps[j], a) is not None for a in vague)]
+
+    _join_vague(bucket, reps, support, find, union, stating_what)
+    groups: dict[int, list[int]] = defaultdict(list)
+    for i in range(n):
+        groups[find(i)].append(i)
+    return sorted(groups.values())
+
+
+def _join_vague(
+    bucket: str,
+    reps: Sequence[Fact],
+    support: Sequence[frozenset[str]],
+    find: Callable[[int], int],
+    union: Callable[[int, int], None],
+    stating: Callable[[int], Iterable[int]],
+) -> None:
+    """Join each signature to the group, among those of ``stating(i)`` that agree with it on every
+    attribute, with the most supporting articles — only when that group is the single best, so
+    that a vague mention never glues two different events together by chance of arrival. Every
+    choice is made on the groups as they are before this round: the result is free of order."""
+    attrs = _attrs(bucket)
+    first = [find(i) for i in range(len(reps))]
+    group_support: dict[int, set[str]] = defaultdict(set)
+    for i, root in enumerate(first):
+        group_support[root] |= support[i]
+    joins: list[tuple[int, int]] = []
+    for i in range(len(reps)):
         candidates = {
-            first[j]
-            for j in pool
-            if first[j] != first[i]
-            and all(_attr_ok(reps[i], reps[j], a) for a in attrs)
-            and any(getattr(reps[j], a) is not None for a in vague)
+            first[j] for j in stating(i) if first[j] != first[i] and all(_attr_ok(reps[i], reps[j], a) for a in attrs)
         }
         if not candidates:
             continue
@@ -142,10 +169,11 @@ def partition(bucket: str, reps: Sequence[Fact], support: Sequence[frozenset[str
             joins.append((i, ranked[0]))
     for i, g in joins:
         union(i, g)
-    groups: dict[int, list[int]] = defaultdict(list)
-    for i in range(n):
-        groups[find(i)].append(i)
-    return sorted(groups.values())
+
+
+def _refines(fine: Fact, coarse: Fact) -> bool:
+    """Whether ``fine`` states a day (week, …) inside the longer span ``coarse`` states."""
+    return fine.date is not None and coarse.date is not None and datespan.within(fine.date, coarse.date)
 
 
 def partitions_within_regions(bucket: str) -> bool:
@@ -169,6 +197,8 @@ def _block_keys(f: Fact) -> list[tuple[str, str]]:
 
 def _attr_ok(a: Fact, b: Fact, attr: str) -> bool:
     va, vb = getattr(a, attr), getattr(b, attr)
+    if attr == "date":
+        return datespan.compatible(va, vb)
     return va is None or vb is None or va == vb
 
 

@@ -27,18 +27,20 @@ def state(port: int) -> dict[str, Any] | None:
     return r.json() if r.status_code == 200 else None
 
 
-def upcoming_as_gold(view: dict[str, Any]) -> bool:
-    """The upcoming events the gold lists (the Trump–Putin call with its 5 sources), as the real
-    extractors read the seeds: what a newcomer sees first on the page."""
-    listed = view["sections"]["upcoming"]
+def events_as_gold(view: dict[str, Any]) -> bool:
+    """The upcoming and held events the gold lists (the Trump–Putin call with its 5 sources, the
+    Istanbul talks with 4, …), as the real extractors read the seeds: what a newcomer sees first
+    on the page."""
     return all(
         any(
             i["kind"] == want["kind"]
             and set(want["participants"]) <= {p["id"] for p in i["participants"]}
             and i["sources"] >= want["min_sources"]
-            for i in listed
+            and want.get("where", i["place"]) == i["place"]
+            for i in view["sections"][section]
         )
-        for want in gold()["state"]["upcoming"]
+        for section in ("upcoming", "held")
+        for want in gold()["state"][section]
     )
 
 
@@ -56,12 +58,12 @@ def test_up_serves_the_seed_story_and_stops_on_sigterm(tmp_path: Path) -> None:
     )
     try:
         view = wait_until(
-            lambda: (s := state(port)) is not None and s.get("articles") == 5 and upcoming_as_gold(s) and s,
+            lambda: (s := state(port)) is not None and s.get("articles") == 5 and events_as_gold(s) and s,
             timeout=240,
             interval=0.5,
             what="the five seeds projected into the view",
         )
-        assert upcoming_as_gold(view)
+        assert events_as_gold(view)
         page = httpx.get(f"http://127.0.0.1:{port}/", timeout=5)
         assert page.status_code == 200 and "text/html" in page.headers["content-type"]
         assert httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=5).status_code == 200

@@ -11,7 +11,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -35,7 +35,14 @@ def test_weekdays_resolve_against_the_publication_date() -> None:
     assert normalize("on Sunday", SUNDAY, lex) == "2025-05-18"
     assert normalize("overnight", SUNDAY, lex) == "2025-05-18"
     assert normalize("tomorrow", SUNDAY, lex) == "2025-05-19"
-    assert normalize("last week", SUNDAY, lex) == "2025-W19"
+    # a Sunday ends its ISO week: "last week" is the week ending that day, "this week" ahead the next
+    assert normalize("last week", SUNDAY, lex) == "2025-W20"
+    assert normalize("last week", SUNDAY + timedelta(days=1), lex) == "2025-W20"
+    assert normalize("last week", SUNDAY - timedelta(days=1), lex) == "2025-W19"
+    assert normalize("earlier this week", SUNDAY, lex) == "2025-W20"
+    assert normalize("this week", SUNDAY, lex, future=True) == "2025-W21"
+    assert normalize("next week", SUNDAY, lex, future=True) == "2025-W21"
+    assert normalize("next week", SUNDAY - timedelta(days=1), lex, future=True) == "2025-W21"
     assert normalize("in February", SUNDAY, lex) == "2025-02"
     assert normalize("last month", SUNDAY, lex) == "2025-04"
     assert normalize("March 3", SUNDAY, lex, future=True) == "2026-03-03"

@@ -140,6 +140,47 @@ def test_different_dates_are_different_items() -> None:
     assert sorted(i["sources"] for i in calls) == [1, 1, 1]
 
 
+def _talks(art: Envelope, cid: str, when: tuple[str, str] | None) -> Envelope:
+    time = {"text": when[0], "date": when[1]} if when else None
+    return _claims_event(art, [_event_claim(cid, "talks", ["p", "q"], "held", time=time)])
+
+
+def test_a_week_is_a_vaguer_statement_of_a_day_inside_it() -> None:
+    """ "Last week's talks" and "Friday's talks" are one item when Friday lies in that week; a
+    mention without a date then has one item to join. In any order; the day is shown, and the
+    week is not a conflicting date."""
+    arts = list(seed_articles().values())
+    claims = [
+        _talks(arts[0], "a", ("last week", "2025-W20")),
+        _talks(arts[1], "b", ("Friday", "2025-05-16")),
+        _talks(arts[2], "c", None),
+    ]
+    for order in (
+        [*arts[:3], *claims],
+        [*arts[:3], *reversed(claims)],
+        [claims[2], arts[2], claims[0], *arts[:2], claims[1]],
+    ):
+        (talks,) = [i for i in build(order).state()["sections"]["held"] if i["kind"] == "talks"]
+        assert (talks["sources"], talks["date"], talks["conflicts"]) == (3, "2025-05-16", [])
+
+
+def test_a_week_holding_two_days_joins_neither_unless_one_is_better_supported() -> None:
+    arts = list(seed_articles().values())
+    monday, friday = ("Monday", "2025-05-12"), ("Friday", "2025-05-16")
+    week = _talks(arts[0], "a", ("last week", "2025-W20"))
+    tie = [week, _talks(arts[1], "b", monday), _talks(arts[2], "c", friday)]
+    held = build([*arts[:3], *tie]).state()["sections"]["held"]
+    assert sorted(i["sources"] for i in held if i["kind"] == "talks") == [1, 1, 1]
+    other_week = _talks(arts[3], "d", ("the week before", "2025-W19"))  # does not hold Friday
+    better = [*tie, _talks(arts[4], "e", friday), other_week]
+    held = build([*arts, *better]).state()["sections"]["held"]
+    assert sorted((i["sources"], i["date"]) for i in held if i["kind"] == "talks") == [
+        (1, "2025-05-12"),
+        (1, "2025-W19"),
+        (3, "2025-05-16"),
+    ]
+
+
 def test_a_newer_claims_event_replaces_the_older_for_the_same_article() -> None:
     arts = list(seed_articles().values())
     old = _claims_event(arts[0], [_event_claim("a", "sanction", ["r"], "threatened")], extractor="claims@1")

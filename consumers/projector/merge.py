@@ -41,7 +41,9 @@ def core_match(bucket: str, a: Fact, b: Fact) -> bool:
             return True
         if not (a.participants or b.participants or a.object_key or b.object_key):
             return a.kind == b.kind  # neither who nor what: the one vague proposal of its kind
-        return bool(a.participants) and a.participants == b.participants and a.kind == b.kind
+        # who without what ("Trump pushed for an immediate …") is not any of their proposals:
+        # matching each, it glued every proposal of theirs into one item
+        return not (a.object_key or b.object_key) and a.participants == b.participants and a.kind == b.kind
     if bucket.startswith("count:"):
         return True
     return participants_match(a.participants, b.participants)

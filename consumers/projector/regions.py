@@ -110,11 +110,11 @@ class _ParticipantFamilies:
 
 
 class _ObjectFamilies:
-    """Proposals and agreements: the same what (object words), whoever proposes it."""
+    """Proposals and agreements: the same what (object words), whoever proposes it; one that
+    names no what is only the same as those of its kind and people (see ``merge.core_match``)."""
 
     def __init__(self, agreements: bool) -> None:
         self.agreements = agreements
-        self.by_kind_people: dict[tuple[str, tuple[str, ...]], list[MatchKey]] = defaultdict(list)
         self.by_object: dict[tuple[str, ...], list[MatchKey]] = defaultdict(list)
         self.nobody: dict[tuple[str, ...], list[MatchKey]] = defaultdict(list)  # no participants
         self.by_object_person: dict[tuple[tuple[str, ...], str], list[MatchKey]] = defaultdict(list)
@@ -139,9 +139,7 @@ class _ObjectFamilies:
         if kind not in OBJECT_KINDS:
             return self.others[kind].add(key)
         joins: list[MatchKey] = []
-        if people:  # an object-less one matches its kind and exact people
-            joins.extend(k for k in self.by_kind_people[(kind, people)] if not obj or not k[2])
-            self.by_kind_people[(kind, people)].append(key)
+        # (an object-less one matches only those of its kind and people: its own key)
         if obj:
             for other in sorted(self._objects_like(obj)):
                 # keys listed together match each other (same object; no one, or a shared

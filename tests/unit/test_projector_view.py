@@ -181,6 +181,21 @@ def test_a_week_holding_two_days_joins_neither_unless_one_is_better_supported() 
     ]
 
 
+def test_a_proposal_that_names_no_what_does_not_glue_its_proposers_proposals() -> None:
+    """ "He pushed for an immediate …" (who, no what) is none of that person's proposals in
+    particular: it matched each, and their region — one item — swallowed them all."""
+    arts = list(seed_articles().values())
+    claims = [
+        _claims_event(arts[0], [_event_claim("a", "proposal", ["p"], "proposed", object="a summit with q")]),
+        _claims_event(arts[1], [_event_claim("b", "proposal", ["p"], "proposed", object="new sanctions")]),
+        _claims_event(arts[2], [_event_claim("c", "proposal", ["p"], "proposed")]),
+        _claims_event(arts[3], [_event_claim("d", "proposal", ["p"], "proposed", object="a summit with q soon")]),
+    ]
+    proposals = build([*arts[:4], *claims]).state()["sections"]["proposals"]
+    mine = sorted((i["object"] or "", i["sources"]) for i in proposals if [p["id"] for p in i["participants"]] == ["p"])
+    assert mine == [("", 1), ("a summit with q", 2), ("new sanctions", 1)]
+
+
 def test_a_newer_claims_event_replaces_the_older_for_the_same_article() -> None:
     arts = list(seed_articles().values())
     old = _claims_event(arts[0], [_event_claim("a", "sanction", ["r"], "threatened")], extractor="claims@1")

@@ -206,7 +206,8 @@ def _negated(ctx: ArticleContext, tok: Any, verb: Any | None) -> bool:
 
 def _object(ctx: ArticleContext, tok: Any, kind: str) -> tuple[str | None, tuple[int, int] | None]:
     """What is proposed, offered, demanded, agreed or captured: the complement to the right of
-    the trigger, up to the first comma or dash (a relative clause is not part of it)."""
+    the trigger, up to the first comma or dash (a relative clause is not part of it) — not a
+    comma between the adjectives of its head noun."""
     if kind not in PROPOSING and kind != "capture":
         return None, None
     for child in tok.children:
@@ -219,8 +220,11 @@ def _object(ctx: ArticleContext, tok: Any, kind: str) -> tuple[str | None, tuple
             continue
         first = child.i + 1 if child.dep_ == "prep" else child.left_edge.i
         last = child.right_edge.i + 1
+        head = next((c for c in child.children if c.dep_ == "pobj"), child) if child.dep_ == "prep" else child
         for t in ctx.doc[first:last]:
             if t.i > first and t.text in (",", "—", "–", ";", "("):
+                if t.text == "," and t.i < head.i:  # "an immediate, unconditional ceasefire"
+                    continue
                 last = t.i
                 break
         span = ctx.doc[first:last]

@@ -92,6 +92,15 @@ def test_proposal_pushed_for() -> None:
     assert e.object is not None and "ceasefire" in e.object
 
 
+def test_a_proposal_keeps_the_adjectives_a_comma_lists() -> None:
+    """A comma between the adjectives of the head noun is inside what is proposed; one after
+    the head noun ends it."""
+    e = _one("Germany urged both sides to push for a swift, verifiable 60-day truce, officials said.", "proposal")
+    assert e.object == "a swift, verifiable 60-day truce"
+    e = _one("Italy has been pushing for a 30-day ceasefire, which Moscow rejected.", "proposal")
+    assert e.object == "a 30-day ceasefire"
+
+
 def test_spoke_to_someone_is_a_call() -> None:
     e = _one("Xi Jinping spoke to Joe Biden by phone on Tuesday.", "call")
     assert set(e.participants) == {"xi-jinping", "joe-biden"} and e.status == "held"

@@ -291,15 +291,35 @@ def _place(ctx: ArticleContext, tokens: list[Any]) -> Party | None:
     return None
 
 
+def _reporting(ctx: ArticleContext, verb: Any) -> bool:
+    return bool(verb.lemma_.lower() in ctx.lex.attribution_verbs)
+
+
+def _reported_by(ctx: ArticleContext, verb: Any, subject: Any) -> bool:
+    """Whether ``subject`` is who reports what ``verb`` says ("officials said 273 drones were
+    launched", "the air force reported 273 drones launched"): the count's source
+    (``asserted_by``), not its actor. A subject that reports its own act ("reported
+    intercepting 88 drones", "claimed to have downed 25") is both."""
+    tok = verb
+    while tok.i != subject.head.i and tok.head.i != tok.i:
+        if tok.dep_ != "xcomp" and _reporting(ctx, tok.head):
+            return True
+        tok = tok.head
+    return False
+
+
 def _claim(ctx: ArticleContext, f: _Found) -> Claim:
     verbs = _verbs(f.anchor)
     actor: Party | None = None
     for verb in verbs if f.noun_class else []:  # a duration ("a 30-day truce") has no actor
         if verb.pos_ != "VERB":
             continue
+        if _reporting(ctx, verb):
+            break  # "the air force reported 273 drones": what is counted is what it reports
         subj = ctx.subject_of(verb, max_up=3)
         if subj is not None and subj[1] and subj[0].i != f.anchor.i:
-            actor = subj[1][0]
+            if not _reported_by(ctx, verb, subj[0]):
+                actor = subj[1][0]
             break
     place = _place(ctx, [f.anchor, *verbs])
     when = find_time(ctx.time_candidates(f.anchor), [f.anchor, *verbs], ctx.published, ctx.lex)

@@ -33,6 +33,21 @@ def test_a_reported_count_is_the_reporters_claim() -> None:
     assert claim.asserted_by.kind == "source" and claim.asserted_by.entity == "belarus"
 
 
+def test_who_reports_a_count_is_its_source_not_its_actor() -> None:
+    """Who reports what others did is no actor of it; who reports their own act is both."""
+    cases = {
+        "Moldova's defence ministry reported 40 drones launched overnight.": ("drones_launched", 40, None),
+        "Romania reported 40 drones overnight.": ("drones_launched", 40, None),
+        "Finnish officials said 30 missiles were launched at the port.": ("missiles_launched", 30, None),
+        "Belarus claimed to have downed 12 drones near the border.": ("drones_intercepted", 12, "belarus"),
+        "Poland reported intercepting 16 drones near the border.": ("drones_intercepted", 16, "poland"),
+        "Hungary launched 20 drones at the depot.": ("drones_launched", 20, "hungary"),
+    }
+    for text, want in cases.items():
+        (claim,) = of_kind(text, "count")
+        assert (claim.count.category, claim.count.value, claim.count.actor) == want, text
+
+
 def test_unattributed_count_is_the_outlets() -> None:
     (claim,) = of_kind("The strike killed four civilians.", "count")
     assert claim.asserted_by.kind == "outlet" and claim.asserted_by.text == "test-outlet"

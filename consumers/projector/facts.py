@@ -36,6 +36,10 @@ DONE_STATUSES = frozenset({"held", "agreed", "rejected", "cancelled", "claimed"}
 #: Kinds that merge by what they are about (the object), whoever proposes them.
 OBJECT_KINDS = frozenset({"proposal", "offer", "demand", "agreement"})
 
+#: How facts are derived from claims (buckets, signatures). A checkpoint records it with the
+#: lexicon's digest, and a restart rebuilds a view whose facts were derived otherwise (its saved
+#: facts would not merge with new ones as they should). Bump it with any change to that.
+FACTS_VERSION = 2
 TOKEN_CACHE_SIZE = 100_000
 _TOKEN = re.compile(r"[0-9][0-9,.]*|[\w'’-]+", re.UNICODE)
 
@@ -327,10 +331,7 @@ def _fact(article_id: str, claim: Mapping[str, Any], lex: Lexicon) -> Fact | Non
             bucket = f"negated:{ekind}"
         elif ekind in OBJECT_KINDS:
             bucket = "agreements" if ekind == "agreement" and status != "proposed" else "proposals"
-        elif status == "proposed" and lex.sections[ekind][0] == "upcoming":
-            # a proposed meeting (call, talks) is an open proposal until it is planned
-            bucket = "proposals"
-        else:
+        else:  # (a proposed meeting is in its kind's bucket: one item, proposed → planned → held)
             bucket = f"event:{ekind}"
         timed = _is_map(time)
         return _make(

@@ -31,11 +31,11 @@ import orjson
 from kafka import KafkaConsumer, TopicPartition
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
-from consumers.projector.facts import lexicon
+from consumers.projector.facts import FACTS_VERSION, lexicon
 from consumers.projector.health import Health
 from consumers.projector.pacing import CatchUpCollector, Pacer, settle_heap
 from consumers.projector.store import CheckpointStore, Offsets
-from consumers.projector.view import ACCEPTED_TYPES, SECTIONS, Change, TalksView, saved_lexicon, saved_window
+from consumers.projector.view import ACCEPTED_TYPES, SECTIONS, Change, TalksView, saved_derivation, saved_window
 from consumers.projector.window import ViewWindow
 from newswire import __version__, events, ids, logs
 from newswire.bus import (
@@ -316,12 +316,16 @@ def _offer(sub: Subscriber, message: bytes) -> None:
 def _derived_otherwise(snap: Mapping[str, Any], window_s: float) -> tuple[str, dict[str, Any]] | None:
     """Why a checkpoint cannot be resumed, if it cannot: it was built with another view window
     (what a narrower one forgot cannot come back, a wider one would forget too late) or with
-    another lexicon (its facts and items were derived with other word lists)."""
+    another lexicon or version of the projector's facts (its facts, derived otherwise, would not
+    merge with new ones as they should)."""
     if saved_window(snap) != window_s:
         return "the view window changed", {"saved_days": saved_window(snap) / 86400, "days": window_s / 86400}
+    saved = saved_derivation(snap)
+    if saved["facts"] != FACTS_VERSION:
+        return "the projector derives facts otherwise", {"saved_facts": saved["facts"], "facts": FACTS_VERSION}
     digest = lexicon().digest
-    if saved_lexicon(snap) not in (None, digest):
-        return "the lexicon changed", {"saved_lexicon": saved_lexicon(snap), "lexicon": digest}
+    if saved["lexicon"] not in (None, digest):
+        return "the lexicon changed", {"saved_lexicon": saved["lexicon"], "lexicon": digest}
     return None
 
 

@@ -25,7 +25,15 @@ from typing import Any, cast
 import orjson
 
 from consumers.projector import items, merge
-from consumers.projector.facts import Fact, Lexicon, facts_from_claims, lexicon, match_key_of, titles_from_mentions
+from consumers.projector.facts import (
+    FACTS_VERSION,
+    Fact,
+    Lexicon,
+    facts_from_claims,
+    lexicon,
+    match_key_of,
+    titles_from_mentions,
+)
 from consumers.projector.merge import Sig
 from consumers.projector.ranking import SectionRanking
 from consumers.projector.regions import MatchKey, RegionIndex
@@ -917,7 +925,7 @@ class TalksView:
             "late": self.late,
             "seen": self.seen.head(),
             "window": self.window.to_json(),
-            "lexicon": self.lex.digest,
+            "derived": {"facts": FACTS_VERSION, "lexicon": self.lex.digest},
             # the items saved beside the facts are theirs (refreshed), rendered by this version
             "rendered": {"version": items.RENDER_VERSION, "fresh": self._fresh},
         }
@@ -1008,11 +1016,11 @@ def _claims_row(ranked: tuple[Rank, tuple[Fact, ...]]) -> list[Any]:
     return [list(rank), [f.to_json() for f in facts]]
 
 
-def saved_lexicon(snap: Mapping[str, Any]) -> str | None:
-    """The digest of the lexicon a checkpoint was derived with (None: saved before it was kept).
-    Facts and items are derived with the lexicon, so a checkpoint of another one is rebuilt."""
-    digest = snap.get("lexicon")
-    return str(digest) if digest is not None else None
+def saved_derivation(snap: Mapping[str, Any]) -> dict[str, Any]:
+    """How a checkpoint's facts were derived: ``facts`` (:data:`FACTS_VERSION`, 1 before it was
+    kept) and ``lexicon`` (the digest of its word lists, None before it was kept)."""
+    derived = snap.get("derived") or {}
+    return {"facts": int(derived.get("facts", 1)), "lexicon": derived.get("lexicon")}
 
 
 def saved_window(snap: Mapping[str, Any]) -> float:

@@ -113,6 +113,20 @@ def test_status_moves_forward_and_history_is_kept() -> None:
         assert call["sources"] == 2
 
 
+def test_a_proposed_call_is_the_same_item_once_planned() -> None:
+    """A proposed call is an open proposal; once an article reports it planned, it is that
+    call, upcoming (not also still a proposal)."""
+    arts = list(seed_articles().values())
+    proposed = _claims_event(arts[0], [_event_claim("a", "call", ["x-one", "x-two"], "proposed")])
+    planned = _claims_event(arts[1], [_event_claim("b", "call", ["x-two", "x-one"], "planned")])
+    sections = build([arts[0], proposed]).state()["sections"]
+    assert [i["status"] for i in sections["proposals"] if i["kind"] == "call"] == ["proposed"]
+    sections = build([arts[1], planned, arts[0], proposed]).state()["sections"]
+    assert not [i for i in sections["proposals"] if i["kind"] == "call"]
+    (call,) = [i for i in sections["upcoming"] if i["kind"] == "call"]
+    assert ([h["status"] for h in call["status_history"]], call["sources"]) == (["proposed", "planned"], 2)
+
+
 def test_conflicting_counts_list_who_said_what() -> None:
     arts = list(seed_articles().values())
     a = _claims_event(arts[0], [_count_claim("k1", "killed", 1)])

@@ -8,13 +8,15 @@ from dataclasses import replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from unittest.mock import patch
 
 import orjson
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from consumers.projector.facts import Lexicon, lexicon
+from consumers.projector import runtime
+from consumers.projector.facts import FACTS_VERSION, Lexicon, lexicon
 from consumers.projector.runtime import ProjectorLoop, ViewHub
 from consumers.projector.store import CheckpointStore
 from consumers.projector.view import TalksView
@@ -226,7 +228,8 @@ def test_a_checkpoint_of_another_window_is_rebuilt_from_offset_0(tmp_path: Path)
 
 def test_a_checkpoint_derived_with_another_lexicon_is_rebuilt_from_offset_0(tmp_path: Path) -> None:
     """Facts and items are derived with ``data/lexicon.toml``: after it is edited, a restart
-    rebuilds rather than mix facts of the old word lists with new ones."""
+    rebuilds rather than mix facts of the old word lists with new ones; so it does after an
+    upgrade that derives facts otherwise (``FACTS_VERSION``)."""
     text = resources.files("consumers.projector").joinpath("data/lexicon.toml").read_text(encoding="utf-8")
     assert Lexicon.parse(text + "\n# a comment changes nothing\n").digest == lexicon().digest
     edited = Lexicon.parse(text.replace("[synonyms]", '[synonyms]\n"parley" = "talks"', 1))
@@ -242,6 +245,16 @@ def test_a_checkpoint_derived_with_another_lexicon_is_rebuilt_from_offset_0(tmp_
         loop = _loop(tmp_path, 3)
         loop.restore()
         assert (loop.hub.view.applied == len(EVENTS), bool(loop.offsets)) == (resumed, resumed)
+    view = TalksView(window=ViewWindow(3 * DAY))
+    for e in EVENTS:
+        view.apply(e)
+    view.refresh()
+    for upgrade in (False, True):
+        CheckpointStore.in_dir(tmp_path).save(view.checkpoint_parts(), {("newswire.claims.v1", 0): 42}, saved_at=0.0)
+        loop = _loop(tmp_path, 3)
+        with patch.object(runtime, "FACTS_VERSION", FACTS_VERSION + upgrade):
+            loop.restore()
+        assert (loop.hub.view.applied == len(EVENTS), bool(loop.offsets)) == (not upgrade, not upgrade)
 
 
 def _normal(snapshot: dict[str, Any]) -> Any:

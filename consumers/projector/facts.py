@@ -57,7 +57,8 @@ class Lexicon:
     role_words: frozenset[str]
     qualifiers: frozenset[str]
     place_splits: frozenset[str] = frozenset()
-    figures: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    #: event kind → the count categories shown with it, the first the one its label names
+    figures: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     #: what the lists say (not how the file is laid out): a checkpoint records it, and a view
     #: saved under other lists is rebuilt, since its facts and items were derived with them
     digest: str = field(default="", compare=False)
@@ -77,7 +78,7 @@ class Lexicon:
             role_words=frozenset(raw.get("titles", {}).get("role_words", [])),
             qualifiers=frozenset(raw.get("titles", {}).get("qualifiers", [])),
             place_splits=frozenset(raw.get("merge", {}).get("place_splits", [])),
-            figures={str(k): frozenset(v) for k, v in raw.get("figures", {}).items()},
+            figures={str(k): tuple(dict.fromkeys(map(str, v))) for k, v in raw.get("figures", {}).items()},
             digest=hashlib.sha256(orjson.dumps(raw, option=orjson.OPT_SORT_KEYS)).hexdigest()[:16],
         )
 

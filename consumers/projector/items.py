@@ -39,7 +39,7 @@ MAX_POSITIONS = 10
 #: instead of building them; one saved by another version of this module is built anew. Bump it
 #: with any change to what an item holds (``tests/unit/test_projector_checkpoint_items.py`` pins a
 #: rendering of the seeds to it and fails until you do).
-RENDER_VERSION = 2
+RENDER_VERSION = 3
 
 
 @dataclass(frozen=True)
@@ -436,15 +436,17 @@ class ItemBuilder:
         return status, history
 
     def _event_figures(self, item: dict[str, Any], head: Fact, lex: Lexicon) -> None:
-        """Counts said in the sentences that report the event (people killed in a strike, …)."""
-        wanted = lex.figures.get(head.kind, frozenset())
+        """Counts said in the sentences that report the event (people killed in a strike, …), in
+        the lexicon's order: the first (people killed before drones intercepted) names the item."""
+        wanted = lex.figures.get(head.kind, ())
         by_cat: dict[str, list[Fact]] = defaultdict(list)
         for g in self._figures.values():
             if g.kind in wanted:
                 by_cat[g.kind].append(g)
         item["figures"] = [
-            {"category": cat, "values": valued(gs, self._ref, lambda f: _fmt_value(f.value))}
-            for cat, gs in sorted(by_cat.items())
+            {"category": cat, "values": valued(by_cat[cat], self._ref, lambda f: _fmt_value(f.value))}
+            for cat in wanted
+            if cat in by_cat
         ]
         for fig in item["figures"]:
             if len(fig["values"]) > 1:

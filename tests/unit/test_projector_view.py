@@ -139,6 +139,23 @@ def test_conflicting_counts_list_who_said_what() -> None:
     assert by_value[1][0]["outlet"] == arts[0].data["outlet"]
 
 
+def test_a_strike_is_named_by_its_first_figure_in_the_lexicons_order() -> None:
+    """People killed name a strike before drones intercepted (not the alphabet's order)."""
+    arts = list(seed_articles().values())
+    claims = [
+        _event_claim("s", "strike", ["r"], "held"),
+        _count_claim("d", "drones_intercepted", 40),
+        _count_claim("k", "killed", 3),
+    ]
+    (strike,) = [
+        i
+        for i in build([arts[0], _claims_event(arts[0], claims)]).state()["sections"]["violence"]
+        if i["kind"] == "strike"
+    ]
+    assert [f["category"] for f in strike["figures"]] == ["killed", "drones_intercepted"]
+    assert (strike["value"], "killed: 3" in strike["label"]) == (3, True)
+
+
 def test_different_dates_are_different_items() -> None:
     arts = list(seed_articles().values())
     a = _claims_event(

@@ -15,7 +15,7 @@ from typing import Any
 
 from consumers.claims.context import STATE_TYPES, ArticleContext, Party, unique
 from consumers.claims.records import Claim, Event, TimeExpr
-from consumers.claims.timeexpr import find_time
+from consumers.claims.timeexpr import current_week, find_time
 
 DIPLOMACY = frozenset({"call", "meeting", "talks", "agreement"})
 PROPOSING = frozenset({"proposal", "offer", "demand", "agreement"})
@@ -289,8 +289,7 @@ def _status_in_time(status: str, when: TimeExpr | None, published: date | None) 
     if len(when.date) == 10:
         ref = published.isoformat()
     elif "-W" in when.date:
-        year, week, _ = published.isocalendar()
-        ref = f"{year}-W{week:02d}"
+        ref = current_week(published)  # (from a Sunday, the week ending that day is past)
     else:
         return status
     if when.date > ref and status in ("held", "agreed"):

@@ -27,13 +27,16 @@ def _iso_week(d: date) -> str:
     return f"{year}-W{week:02d}"
 
 
-def _week_anchor(published: date, offset: int, future: bool) -> date:
-    """The day whose ISO week is "this week". On a Sunday, the last day of an ISO week, a paper
-    looks both ways: "last week" is the week that ends that day and "this week", of what lies
-    ahead, the coming one; so is "next week" (as it is from any other day of the week before)."""
-    if published.isoweekday() == 7 and (offset < 0 or (offset == 0 and future)):
-        return published + timedelta(days=1)
-    return published
+def _sunday_ahead(published: date) -> date:
+    """The coming Monday for a Sunday, else the day itself. A Sunday is the last day of its ISO
+    week, but a paper of that day looks both ways: its "last week" is the week that ends that
+    day, and its "this week", of what lies ahead, the coming one."""
+    return published + timedelta(days=1) if published.isoweekday() == 7 else published
+
+
+def current_week(published: date) -> str:
+    """The ISO week from which an article tells past weeks from coming ones (see :func:`_sunday_ahead`)."""
+    return _iso_week(_sunday_ahead(published))
 
 
 def normalize(text: str, published: date | None, lex: Lexicon, *, future: bool = False) -> str | None:
@@ -49,7 +52,9 @@ def normalize(text: str, published: date | None, lex: Lexicon, *, future: bool =
             return (published + timedelta(days=offset)).isoformat()
     for phrase, offset in lex.relative_weeks.items():
         if phrase in low:
-            return _iso_week(_week_anchor(published, offset, future) + timedelta(weeks=offset))
+            # ("next week" from a Sunday is the coming one, as it is from the Saturday before)
+            anchor = _sunday_ahead(published) if offset < 0 or (offset == 0 and future) else published
+            return _iso_week(anchor + timedelta(weeks=offset))
     for phrase, offset in lex.relative_months.items():
         if phrase in low:
             months = published.year * 12 + published.month - 1 + offset

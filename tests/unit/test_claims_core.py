@@ -18,7 +18,9 @@ from hypothesis import strategies as st
 
 from consumers.claims import extract
 from consumers.claims.evaluate import score_article
+from consumers.claims.events import _status_in_time
 from consumers.claims.lexicon import default_lexicon
+from consumers.claims.records import TimeExpr
 from consumers.claims.timeexpr import normalize
 from consumers.nlp.model import load_model
 from newswire import events
@@ -26,6 +28,16 @@ from newswire.records import ArticleIngested, Extraction, Origin
 from newswire.schema_registry import validate_event
 
 SUNDAY = date(2025, 5, 18)
+
+
+def test_a_week_is_past_or_ahead_as_a_paper_of_that_day_sees_it() -> None:
+    """A Sunday's "last week" (the ISO week ending that day) is past: a planned event in it was
+    held; the coming week is ahead; from a Saturday, its own ISO week is neither."""
+    last = TimeExpr("last week", normalize("last week", SUNDAY, default_lexicon()))
+    assert _status_in_time("planned", last, SUNDAY) == "held"
+    assert _status_in_time("held", TimeExpr("next week", "2025-W22"), SUNDAY) == "planned"
+    assert _status_in_time("planned", TimeExpr("this week", "2025-W21"), SUNDAY) == "planned"
+    assert _status_in_time("planned", TimeExpr("this week", "2025-W20"), SUNDAY - timedelta(days=1)) == "planned"
 
 
 def test_weekdays_resolve_against_the_publication_date() -> None:

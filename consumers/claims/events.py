@@ -156,6 +156,8 @@ def _status(ctx: ArticleContext, tok: Any, kind: str, verb: Any | None) -> str:
     # only climb above a reporting verb's complement when the trigger is the reported thing
     for node in path:
         words = [node] + [c for c in node.children if c.dep_ in ("aux", "amod", "acomp", "neg", "auxpass", "advmod")]
+        if node is not tok and node.lemma_.lower() in lex.tenseless_verbs:
+            words = [node]  # ("have acknowledged a meeting": the saying's aspect, not the meeting's)
         for w in words:
             status = lex.status_cues.get(w.lemma_.lower()) or lex.status_cues.get(w.lower_)
             if status is not None and not (w is tok and tok.pos_ != "VERB"):

@@ -155,3 +155,10 @@ def test_a_present_passive_is_no_past() -> None:
     assert watched.status == "planned"
     held = _one("The call between Joe Biden and Xi Jinping was closely watched.", "call")
     assert held.status == "held"
+
+
+def test_a_meeting_acknowledged_is_not_held_by_the_aspect_of_acknowledging() -> None:
+    """ "Have acknowledged" tells when it was said; "has met" tells the meeting took place."""
+    text = "Paris and Berlin have acknowledged the importance of a meeting between Emmanuel Macron and Olaf Scholz."
+    assert _one(text, "meeting").status == "planned"
+    assert _one("Emmanuel Macron has met Olaf Scholz in Berlin.", "meeting").status == "held"

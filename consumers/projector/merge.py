@@ -61,7 +61,12 @@ def _attrs(bucket: str) -> tuple[str, ...]:
     return _ATTRS
 
 
-def partition(bucket: str, reps: Sequence[Fact], support: Sequence[frozenset[str]]) -> list[list[int]]:
+def partition(
+    bucket: str,
+    reps: Sequence[Fact],
+    support: Sequence[frozenset[str]],
+    values: Sequence[frozenset[float]] | None = None,
+) -> list[list[int]]:
     """Group signature representatives (one fact per signature) into items; indices, sorted.
 
     ``support[i]`` is the set of articles behind signature *i*. First, signatures that agree on
@@ -70,6 +75,8 @@ def partition(bucket: str, reps: Sequence[Fact], support: Sequence[frozenset[str
     inside it, and then one that leaves a value unstated joins the compatible group that states
     it — each the group with the most supporting articles, only when that group is the single
     best, so a vague mention never glues two different events together by chance of arrival.
+    ``values[i]``, when given, are the values signature *i*'s facts say (counts): among groups
+    tied for the best, a count joins the one that says the same number, if only one does.
     """
     n = len(reps)
     if n == 1:
@@ -123,7 +130,9 @@ def partition(bucket: str, reps: Sequence[Fact], support: Sequence[frozenset[str
         # a week or a month is a vaguer statement of a day inside it ("last week" of "Friday"):
         # first those join the single best group of a day they contain …
         near_of = core
-        _join_vague(bucket, reps, support, find, union, lambda i: [j for j in near_of[i] if _refines(reps[j], reps[i])])
+        _join_vague(
+            bucket, reps, support, values, find, union, lambda i: [j for j in near_of[i] if _refines(reps[j], reps[i])]
+        )
     # … then signatures that leave a value unstated join the single best group that states it;
     # with no pairwise relation, among the distinct tuples that state one of those values
     stating = {a: [j for j in distinct if getattr(reps[j], a) is not None] for a in attrs} if core is None else {}
@@ -135,7 +144,7 @@ def partition(bucket: str, reps: Sequence[Fact], support: Sequence[frozenset[str
         pool = {j for a in vague for j in stating[a]} if core is None else core[i]
         return [j for j in pool if any(getattr(reps[j], a) is not None for a in vague)]
 
-    _join_vague(bucket, reps, support, find, union, stating_what)
+    _join_vague(bucket, reps, support, values, find, union, stating_what)
     groups: dict[int, list[int]] = defaultdict(list)
     for i in range(n):
         groups[find(i)].append(i)
@@ -146,19 +155,24 @@ def _join_vague(
     bucket: str,
     reps: Sequence[Fact],
     support: Sequence[frozenset[str]],
+    values: Sequence[frozenset[float]] | None,
     find: Callable[[int], int],
     union: Callable[[int, int], None],
     stating: Callable[[int], Iterable[int]],
 ) -> None:
     """Join each signature to the group, among those of ``stating(i)`` that agree with it on every
-    attribute, with the most supporting articles — only when that group is the single best, so
-    that a vague mention never glues two different events together by chance of arrival. Every
-    choice is made on the groups as they are before this round: the result is free of order."""
+    attribute, with the most supporting articles — only when that group is the single best (or,
+    among the best, the only one saying the same value), so that a vague mention never glues two
+    different events together by chance of arrival. Every choice is made on the groups as they
+    are before this round: the result is free of order."""
     attrs = _attrs(bucket)
     first = [find(i) for i in range(len(reps))]
     group_support: dict[int, set[str]] = defaultdict(set)
+    group_values: dict[int, set[float]] = defaultdict(set)
     for i, root in enumerate(first):
         group_support[root] |= support[i]
+        if values is not None:
+            group_values[root] |= values[i]
     joins: list[tuple[int, int]] = []
     for i in range(len(reps)):
         candidates = {
@@ -166,9 +180,12 @@ def _join_vague(
         }
         if not candidates:
             continue
-        ranked = sorted(candidates, key=lambda g: len(group_support[g]), reverse=True)
-        if len(ranked) == 1 or len(group_support[ranked[0]]) > len(group_support[ranked[1]]):
-            joins.append((i, ranked[0]))
+        most = max(len(group_support[g]) for g in candidates)
+        best = [g for g in candidates if len(group_support[g]) == most]
+        if len(best) > 1 and values is not None:  # "88 drones intercepted", by whom unstated
+            best = [g for g in best if not group_values[g].isdisjoint(values[i])]
+        if len(best) == 1:
+            joins.append((i, best[0]))
     for i, g in joins:
         union(i, g)
 

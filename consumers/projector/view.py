@@ -170,7 +170,8 @@ class TalksView:
         self._region_changes: dict[str, dict[MatchKey, list[Sig]]] = {}  # the above by region (_changed_in)
         self._builders: dict[str, items.ItemBuilder] = {}  # large items: folded further (_grown)
         self._built_from: dict[str, tuple[str, tuple[Sig, ...]]] = {}  # item id → bucket, signatures
-        self._sig_facts: dict[tuple[str, Sig], tuple[Fact, frozenset[str]]] = {}  # first fact, articles
+        # first fact, articles, values said (what the partition reads)
+        self._sig_facts: dict[tuple[str, Sig], tuple[Fact, frozenset[str], frozenset[float]]] = {}
         self._about_ceasefire: set[str] = set()  # agreements and proposals whose object is one
         self._evicted_to: float | None = None  # the window's cutoff when the view last forgot
         self._index_evicted_to: float | None = None  # … and the story index's (see _evict)
@@ -723,15 +724,25 @@ class TalksView:
         if not merge.partitions_within_regions(bucket):  # the region is the item
             return [list(sigs)]
         summaries = [self._sig_summary(bucket, s) for s in sigs]
-        members = merge.partition(bucket, [rep for rep, _ in summaries], [arts for _, arts in summaries])
+        reps, support, values = (
+            [r for r, _a, _v in summaries],
+            [a for _r, a, _v in summaries],
+            [v for *_, v in summaries],
+        )
+        members = merge.partition(bucket, reps, support, values)
         return [[sigs[i] for i in member] for member in members]
 
-    def _sig_summary(self, bucket: str, sig: Sig) -> tuple[Fact, frozenset[str]]:
-        """A signature's first fact and its articles (what the partition reads), kept until touched."""
+    def _sig_summary(self, bucket: str, sig: Sig) -> tuple[Fact, frozenset[str], frozenset[float]]:
+        """A signature's first fact, its articles and the values its facts say (what the
+        partition reads), kept until touched."""
         summary = self._sig_facts.get((bucket, sig))
         if summary is None:
             group = self._buckets[bucket][sig]
-            summary = (min(group.values(), key=merge.BY_CLAIM), frozenset(aid for aid, _cid in group))
+            summary = (
+                min(group.values(), key=merge.BY_CLAIM),
+                frozenset(aid for aid, _cid in group),
+                frozenset(f.value for f in group.values() if f.value is not None),
+            )
             self._sig_facts[(bucket, sig)] = summary
         return summary
 

@@ -133,7 +133,8 @@ def _reference_items(view: TalksView, cites: dict[str, set[str]] | None = None) 
         sigs = sorted(groups, key=repr)
         reps = [min(groups[s].values(), key=lambda f: (f.article_id, f.claim_id)) for s in sigs]
         support = [frozenset(aid for aid, _cid in groups[s]) for s in sigs]
-        for member in merge.partition(bucket, reps, support):
+        values = [frozenset(f.value for f in groups[s].values() if f.value is not None) for s in sigs]
+        for member in merge.partition(bucket, reps, support, values):
             facts = [f for i in member for f in groups[sigs[i]].values()]
             item = view._build_item(bucket, facts)
             out[item["id"]] = item

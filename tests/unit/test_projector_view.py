@@ -156,6 +156,28 @@ def test_a_strike_is_named_by_its_first_figure_in_the_lexicons_order() -> None:
     assert (strike["value"], "killed: 3" in strike["label"]) == (3, True)
 
 
+def test_a_count_by_an_unstated_actor_joins_the_tied_count_that_says_its_number() -> None:
+    """Ukraine intercepted 88 drones, Russia 25; a third report of 88 intercepted, by whom
+    unstated, is Ukraine's (both stated counts have one source: only the number tells)."""
+    arts = list(seed_articles().values())
+
+    def count(art: Envelope, cid: str, value: int, actor: str | None) -> Envelope:
+        claim = _count_claim(cid, "drones_intercepted", value)
+        claim["count"]["actor"] = actor
+        return _claims_event(art, [claim])
+
+    claims = [count(arts[0], "a", 88, "ukraine"), count(arts[1], "b", 25, "russia"), count(arts[2], "c", 88, None)]
+    for order in ([*arts[:3], *claims], [*arts[:3], *reversed(claims)]):
+        violence = build(order).state()["sections"]["violence"]
+        got = sorted(
+            (i["actor"] or "", i["value"], i["sources"]) for i in violence if i["kind"] == "drones_intercepted"
+        )
+        assert got == [("russia", 25, 1), ("ukraine", 88, 2)]
+    other = count(arts[2], "c", 40, None)  # a number neither says: which one is unknown
+    violence = build([*arts[:3], *claims[:2], other]).state()["sections"]["violence"]
+    assert sorted(i["sources"] for i in violence if i["kind"] == "drones_intercepted") == [1, 1, 1]
+
+
 def test_different_dates_are_different_items() -> None:
     arts = list(seed_articles().values())
     a = _claims_event(

@@ -936,6 +936,8 @@ class TalksView:
             "late": self.late,
             "seen": self.seen.head(),
             "window": self.window.to_json(),
+            # (the window may have moved since the index forgot: an event applied, not refreshed)
+            "index_evicted_to": self._index_evicted_to,
             "derived": {"facts": FACTS_VERSION, "lexicon": self.lex.digest},
             # the items saved beside the facts are theirs (refreshed), rendered by this version
             "rendered": {"version": items.RENDER_VERSION, "fresh": self._fresh},
@@ -968,7 +970,9 @@ class TalksView:
             view.articles[rec.article_id] = rec
         view._stories = StoryIndex.restore(snap.get("stories", {}), view.articles)
         view._stories.take_merged()  # (the digests are built from the stories as they are now)
-        view._index_evicted_to = view.window.index_cutoff  # (what the checkpoint's index holds)
+        # what the checkpoint's index holds (before it was saved: the window's, if refreshed)
+        evicted_to = snap.get("index_evicted_to", view.window.index_cutoff)
+        view._index_evicted_to = None if evicted_to is None else float(evicted_to)
         for rec in view.articles.values():
             view._story_digest(rec.article_id).add_article(rec.in_story())
         for aid, (rank, recs) in snap["entities"].items():

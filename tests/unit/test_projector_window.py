@@ -12,7 +12,7 @@ from unittest.mock import patch
 
 import orjson
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from consumers.projector import runtime
@@ -267,6 +267,9 @@ def _normal(snapshot: dict[str, Any]) -> Any:
         st.tuples(st.integers(0, len(EVENTS) - 1), st.tuples(st.booleans(), st.booleans())), min_size=1, max_size=6
     )
 )
+# a checkpoint between an event that moved the window and the refresh that makes the story index
+# forget: the restart took the index for forgotten already (found by this test)
+@example(at=[(175, (False, False))])
 def test_checkpoints_that_write_only_what_changed_load_as_the_whole_view(
     at: list[tuple[int, tuple[bool, bool]]],
 ) -> None:

@@ -200,7 +200,40 @@ class ArticleContext:
         visit(head, 0)
         if not out and resolve:
             out = self.resolve_reference(head)
+        elif resolve and self._a_countrys_leader(head, out):
+            out = [self.titled_person(head.idx, out[0].id) or out[0]]
         return out
+
+    def _a_countrys_leader(self, head: Any, parties: list[Party]) -> bool:
+        """ "the Ukrainian leader", "Ukraine's president": one person, named before."""
+        return (
+            len(parties) == 1
+            and parties[0].type in ("GPE", "NORP")
+            and head.tag_ == "NN"
+            and head.lemma_.lower() in self.lex.leader_titles
+            and not any(c.dep_ == "det" and c.lower_ in ("a", "an") for c in head.children)
+        )
+
+    def titled_person(self, before: int, country: str) -> Party | None:
+        """The person last named before ``before`` with ``country`` and a leader's title in their
+        title ("Ukrainian President Volodymyr Zelensky" for "the Ukrainian leader"), outside
+        quotations."""
+        latest: tuple[int, Party] | None = None
+        for e in self.entities.entities:
+            if e.type != "PERSON":
+                continue
+            for m in e.mentions:
+                if m.end > before or self.inside_quote(m.start) or (latest and m.start < latest[0]):
+                    continue
+                span = self.doc.char_span(m.start, m.end, alignment_mode="expand")
+                if span is None:
+                    continue
+                title = [t for t in span.root.subtree if t.i < span.start or t.i >= span.end]
+                words = " " + " ".join(t.lower_ for t in title) + " "
+                leads = any(f" {w} " in words for w in self.lex.leader_titles)
+                if leads and any((p := self.party_at(t)) is not None and p.id == country for t in title):
+                    latest = (m.start, Party(self._fold.get(e.id, e.id), e.type, m.text))
+        return latest[1] if latest else None
 
     # ---------------------------------------------------------------- references
 

@@ -34,6 +34,7 @@ class Lexicon:
     indirect_verbs: frozenset[str]
     attribution_verbs: frozenset[str]
     role_nouns: frozenset[str]
+    leader_titles: tuple[str, ...]
     person_pronouns: frozenset[str]
     plural_pronouns: frozenset[str]
     min_quote_words: int
@@ -90,6 +91,7 @@ class Lexicon:
             indirect_verbs=frozenset(cues["indirect_verbs"]),
             attribution_verbs=frozenset(cues["attribution_verbs"]),
             role_nouns=frozenset(cues["role_nouns"]),
+            leader_titles=tuple(cues.get("leader_titles", [])),
             person_pronouns=frozenset(cues["person_pronouns"]),
             plural_pronouns=frozenset(cues["plural_pronouns"]),
             min_quote_words=int(cues["min_quote_words"]),

@@ -106,3 +106,20 @@ def test_no_continuation_when_someone_else_comes_in_between() -> None:
         "“That is not what the budget allows for this year.”"
     )
     assert [s for s, _c, _t in _direct(text)] == ["olaf-scholz"]
+
+
+def test_a_countrys_leader_is_the_person_last_titled_with_that_country() -> None:
+    """ "The Polish leader", "Poland's president": the person named before as "Polish President …";
+    officials, an indefinite leader, or no such person before stay the country."""
+    met = "Polish President Andrzej Duda met Chancellor Olaf Scholz in Berlin on Monday. "
+    cases = {
+        met + "Later, the Polish leader said that new sanctions were needed.": "andrzej-duda",
+        met + "Poland's president said that new sanctions were needed.": "andrzej-duda",
+        met + "Polish officials said that new sanctions were needed.": "poland",
+        met + "A Polish leader said that new sanctions were needed.": "poland",
+        "The Polish leader said that new sanctions were needed.": "poland",
+        "Polish Defence Minister Jan Nowak met Olaf Scholz. The Polish leader said sanctions were needed.": "poland",
+    }
+    for text, speaker in cases.items():
+        (quote,) = of_kind(text, "quote")
+        assert quote.quote.speaker_entity == speaker, text

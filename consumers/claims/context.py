@@ -46,6 +46,10 @@ NP_LINKS = frozenset(
     }
 )
 NP_PREPS = frozenset({"of", "from", "for"})
+#: Entity types that say where something happened.
+PLACE_TYPES = frozenset({"GPE", "LOC", "FAC"})
+#: What locates a place inside a larger one: "Poland's" Lublin region, the region "of Poland".
+_CONTAINERS = frozenset({"poss", "prep"})
 CLIMB = frozenset(
     {
         "xcomp",
@@ -173,6 +177,38 @@ class ArticleContext:
             return self._party(e, token.text)
         if token.pos_ in ("ADJ", "PROPN", "NOUN") and token.lower_ in self.lex.demonyms:
             return self.demonym(token.text)
+        return None
+
+    def place_near(
+        self,
+        tokens: Iterable[Any],
+        preps: frozenset[str],
+        types: frozenset[str] = PLACE_TYPES,
+        within: Iterable[Any] = (),
+    ) -> Party | None:
+        """Where: the place a preposition of ``preps`` on one of ``tokens`` names ("talks in
+        Istanbul", "killed five people in Kherson"), else one anywhere inside the phrases
+        ``within`` ("a strike on a bus in Sumy", "struck a hospital in Kharkiv")."""
+        preps_of = [c for tok in tokens for c in tok.children if c.dep_ == "prep" and c.lower_ in preps]
+        preps_of += [t for phrase in within for t in phrase.subtree if t.dep_ == "prep" and t.lower_ in preps]
+        for prep in preps_of:
+            found = self.place_of(prep, types)
+            if found is not None:
+                return found
+        return None
+
+    def place_of(self, prep: Any, types: frozenset[str] = PLACE_TYPES) -> Party | None:
+        """The place a preposition's object names: its own name before the larger place that
+        holds it ("in Poland's Lublin region", "in the Lublin region of Poland": Lublin)."""
+        for pobj in (c for c in prep.children if c.dep_ == "pobj"):
+            for skip in (_CONTAINERS, frozenset()):
+                parties = [
+                    p
+                    for p in self.np_parties(pobj, resolve=False, skip=skip)
+                    if p.type in types and p.text.lower() not in self.lex.demonyms
+                ]
+                if parties:
+                    return parties[-1]
         return None
 
     def np_parties(self, head: Any, *, resolve: bool = True, skip: frozenset[str] = frozenset()) -> list[Party]:

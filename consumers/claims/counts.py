@@ -275,20 +275,8 @@ def _dedupe(ctx: ArticleContext, found: list[_Found]) -> list[_Found]:
     return out
 
 
-def _place(ctx: ArticleContext, tokens: list[Any]) -> Party | None:
-    for tok in tokens:
-        for child in tok.children:
-            if child.dep_ != "prep" or child.lower_ not in ("in", "at", "near", "on", "across", "over"):
-                continue
-            for pobj in (c for c in child.children if c.dep_ == "pobj"):
-                parties = [
-                    p
-                    for p in ctx.np_parties(pobj, resolve=False)
-                    if p.type in ("GPE", "LOC", "FAC") and p.text.lower() not in ctx.lex.demonyms
-                ]
-                if parties:
-                    return parties[-1]
-    return None
+#: Prepositions that say where: "in Kherson", "at Odesa", "on Kharkiv".
+_PLACE_PREPS = frozenset({"in", "at", "near", "on", "across", "over"})
 
 
 def _reporting(ctx: ArticleContext, verb: Any) -> bool:
@@ -311,17 +299,24 @@ def _reported_by(ctx: ArticleContext, verb: Any, subject: Any) -> bool:
 def _claim(ctx: ArticleContext, f: _Found) -> Claim:
     verbs = _verbs(f.anchor)
     actor: Party | None = None
+    subject: Any | None = None  # the subject of what happened to the counted things
     for verb in verbs if f.noun_class else []:  # a duration ("a 30-day truce") has no actor
         if verb.pos_ != "VERB":
             continue
         if _reporting(ctx, verb):
             break  # "the air force reported 273 drones": what is counted is what it reports
         subj = ctx.subject_of(verb, max_up=3)
-        if subj is not None and subj[1] and subj[0].i != f.anchor.i:
-            if not _reported_by(ctx, verb, subj[0]):
-                actor = subj[1][0]
+        if subj is None or subj[0].i == f.anchor.i:
+            continue
+        if not _reported_by(ctx, verb, subj[0]):
+            subject = subject or subj[0]
+            actor = subj[1][0] if subj[1] else None
+        if subj[1]:
             break
-    place = _place(ctx, [f.anchor, *verbs])
+    # where: said of the counted things or their verbs, else inside the verb's subject ("a strike
+    # on a bus in Sumy killed nine"); without it, a count naming only who had nothing to tell it
+    # from another incident's count
+    place = ctx.place_near([f.anchor, *verbs], _PLACE_PREPS, within=[subject] if subject is not None else [])
     when = find_time(ctx.time_candidates(f.anchor), [f.anchor, *verbs], ctx.published, ctx.lex)
     return Claim(
         kind="count",

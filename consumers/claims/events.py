@@ -29,6 +29,10 @@ OBJECT_PREPS = frozenset({"for", "to", "on", "of", "including"})
 PAST_FRAMES = frozenset({"during", "after", "following", "since"})
 PARTY_PREPS = frozenset({"with", "between", "among", "by"})
 PLACE_PREPS = frozenset({"in", "at"})
+#: Prepositions that name a strike's target: "a strike on Kharkiv", "attacks against ports in Odesa".
+TARGET_PREPS = frozenset({"on", "against"})
+#: An event's place may be an organisation's ("talks at the Vatican").
+EVENT_PLACE_TYPES = frozenset({"GPE", "LOC", "FAC", "ORG"})
 OBJECT_DEPS = frozenset({"dobj", "xcomp", "ccomp", "pobj", "prep", "acl", "relcl", "pcomp"})
 
 
@@ -119,19 +123,18 @@ def _noun_parties(ctx: ArticleContext, tok: Any, kind: str) -> tuple[list[Party]
     return parties, place
 
 
-def _place(ctx: ArticleContext, tokens: list[Any]) -> Party | None:
-    for tok in tokens:
-        for child in tok.children:
-            if child.dep_ == "prep" and child.lower_ in PLACE_PREPS:
-                for pobj in (c for c in child.children if c.dep_ == "pobj"):
-                    found = [
-                        p
-                        for p in ctx.np_parties(pobj, resolve=False)
-                        if p.type in ("GPE", "LOC", "FAC", "ORG") and p.text.lower() not in ctx.lex.demonyms
-                    ]
-                    if found:
-                        return found[-1]
-    return None
+def _place(ctx: ArticleContext, tok: Any, verb: Any | None, kind: str) -> Party | None:
+    """Where the event happens: "talks in Istanbul"; a strike's is often where its target is
+    ("a strike on a bus in Sumy", "struck a hospital in Kharkiv"): without it, every strike by
+    one side was one item."""
+    tokens = [tok] + ([verb] if verb is not None else [])
+    if kind != "strike":
+        return ctx.place_near(tokens, PLACE_PREPS, EVENT_PLACE_TYPES)
+    if tok.pos_ == "VERB":
+        targets = [c for c in tok.children if c.dep_ == "dobj"]
+    else:
+        targets = [o for p in tok.children if p.dep_ == "prep" and p.lower_ in TARGET_PREPS for o in p.children]
+    return ctx.place_near(tokens, PLACE_PREPS | TARGET_PREPS, EVENT_PLACE_TYPES, within=targets)
 
 
 def _path(tok: Any, steps: int = 5) -> list[Any]:
@@ -160,8 +163,9 @@ def _status(ctx: ArticleContext, tok: Any, kind: str, verb: Any | None) -> str:
             words = [node]  # ("have acknowledged a meeting": the saying's aspect, not the meeting's)
         for w in words:
             status = lex.status_cues.get(w.lemma_.lower()) or lex.status_cues.get(w.lower_)
-            if status is not None and not (w is tok and tok.pos_ != "VERB"):
-                cues.add(status)
+            if status is None or (w is tok and (tok.pos_ != "VERB" or _not_its_status(kind, status))):
+                continue
+            cues.add(status)
         for clause in (c for c in node.children if c.dep_ == "advcl"):
             if any(m.dep_ == "mark" and m.lower_ in CONDITIONS for m in clause.children):
                 cues.add("threatened")  # "sanctions if Russia fails to …": a conditional threat
@@ -184,6 +188,12 @@ def _status(ctx: ArticleContext, tok: Any, kind: str, verb: Any | None) -> str:
             return "proposed"  # a deal only mentioned ("discussed the deal") is not one reached
         return "agreed" if chosen == "held" else chosen
     return chosen
+
+
+def _not_its_status(kind: str, status: str) -> bool:
+    """Whether a trigger verb's own word cues a status its event cannot take: "struck a hospital"
+    is a strike held, not agreed (as "struck a deal" is)."""
+    return status == "agreed" and kind != "agreement"
 
 
 def _negated(ctx: ArticleContext, tok: Any, verb: Any | None) -> bool:
@@ -372,7 +382,7 @@ def _find(ctx: ArticleContext, tok: Any) -> _Found | None:
         parties = [p for p in parties if p.type in STATE_TYPES or p.type == "ORG"]
     if kind == "meeting" and len(unique(parties)) > 1 and all(p.type in STATE_TYPES for p in parties):
         kind = "talks"  # states hold talks; people meet
-    place = place or _place(ctx, [tok] + ([verb] if verb is not None else []))
+    place = place or _place(ctx, tok, verb, kind)
     if place is not None:
         parties = [p for p in parties if p.id != place.id] if kind in DIPLOMACY else parties
     tense_verb = tok.head if verb is None and tok.dep_ in ("nsubj", "nsubjpass") else verb

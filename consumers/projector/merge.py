@@ -6,7 +6,8 @@ when (dates equal) and where (places equal), or — for proposals, offers, deman
 on what (object words, one set containing the other). A fact that leaves a value unstated (no
 date, no place), or states a week or month where others state a day inside it, joins the item
 that does state it only when exactly one value is on offer, so the result never depends on
-arrival order. :mod:`consumers.projector.items` builds the items.
+arrival order; a count joins only an item that says one of its numbers.
+:mod:`consumers.projector.items` builds the items.
 """
 
 from __future__ import annotations
@@ -75,8 +76,8 @@ def partition(
     inside it, and then one that leaves a value unstated joins the compatible group that states
     it — each the group with the most supporting articles, only when that group is the single
     best, so a vague mention never glues two different events together by chance of arrival.
-    ``values[i]``, when given, are the values signature *i*'s facts say (counts): among groups
-    tied for the best, a count joins the one that says the same number, if only one does.
+    ``values[i]``, when given, are the values signature *i*'s facts say: a count joins only a
+    group that says one of its numbers.
     """
     n = len(reps)
     if n == 1:
@@ -161,11 +162,15 @@ def _join_vague(
     stating: Callable[[int], Iterable[int]],
 ) -> None:
     """Join each signature to the group, among those of ``stating(i)`` that agree with it on every
-    attribute, with the most supporting articles — only when that group is the single best (or,
-    among the best, the only one saying the same value), so that a vague mention never glues two
+    attribute (and, for a count, say one of its numbers), with the most supporting articles —
+    only when that group is the single best, so that a vague mention never glues two
     different events together by chance of arrival. Every choice is made on the groups as they
     are before this round: the result is free of order."""
     attrs = _attrs(bucket)
+    # a count that leaves who or where unstated is about a stated count's incident only when it
+    # says one of its numbers: "nine killed" in a bus strike by Russia is not the overnight
+    # attack's "two killed", reported with no actor (the two were one item, a false conflict)
+    said = values if values is not None and bucket.startswith("count:") else None
     first = [find(i) for i in range(len(reps))]
     group_support: dict[int, set[str]] = defaultdict(set)
     group_values: dict[int, set[float]] = defaultdict(set)
@@ -178,12 +183,12 @@ def _join_vague(
         candidates = {
             first[j] for j in stating(i) if first[j] != first[i] and all(_attr_ok(reps[i], reps[j], a) for a in attrs)
         }
+        if said is not None:  # "88 drones intercepted", by whom unstated: Ukraine's 88, not Russia's 25
+            candidates = {g for g in candidates if not group_values[g].isdisjoint(said[i])}
         if not candidates:
             continue
         most = max(len(group_support[g]) for g in candidates)
         best = [g for g in candidates if len(group_support[g]) == most]
-        if len(best) > 1 and values is not None:  # "88 drones intercepted", by whom unstated
-            best = [g for g in best if not group_values[g].isdisjoint(values[i])]
         if len(best) == 1:
             joins.append((i, best[0]))
     for i, g in joins:

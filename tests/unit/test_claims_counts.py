@@ -48,6 +48,22 @@ def test_who_reports_a_count_is_its_source_not_its_actor() -> None:
         assert (claim.count.category, claim.count.value, claim.count.actor) == want, text
 
 
+def test_where_a_count_happened_is_found_in_its_verbs_subject_too() -> None:
+    """The place said of the counted things or their verb, else inside the verb's subject; the
+    place's own name before the larger one that holds it."""
+    cases = {
+        "Shelling killed five people in Lviv.": "lviv",
+        "A missile strike on a market in Poland's Lublin region killed six people.": "lublin",
+        "A missile strike on a market in the Lublin region of Poland killed six civilians.": "lublin",
+        "A drone attack on Riga killed three people on Tuesday.": "riga",
+        "The strike, which hit an apartment block in Krakow, killed four people.": "krakow",
+        "The strike killed four civilians.": None,
+    }
+    for text, want in cases.items():
+        (claim,) = of_kind(text, "count")
+        assert (claim.count.category, claim.count.place) == ("killed", want), text
+
+
 def test_unattributed_count_is_the_outlets() -> None:
     (claim,) = of_kind("The strike killed four civilians.", "count")
     assert claim.asserted_by.kind == "outlet" and claim.asserted_by.text == "test-outlet"

@@ -78,6 +78,19 @@ def test_claimed_capture_is_the_claimants() -> None:
     assert claim.asserted_by.entity == "russia"
 
 
+def test_a_strikes_place_is_where_its_target_is() -> None:
+    """A strike's place is often inside what it hit; "struck" a target is a strike held, not a
+    deal struck."""
+    cases = {
+        "A Russian drone strike on a bus in Poland's Lublin region wounded twelve people.": "lublin",
+        "Russian forces struck a hospital in Gdynia on Tuesday.": "gdynia",
+        "Russia launched an attack on Riga overnight.": "riga",
+    }
+    for text, place in cases.items():
+        e = _one(text, "strike")
+        assert (e.participants, e.place, e.status) == (("russia",), place, "held"), text
+
+
 def test_strike_overnight_and_a_later_reference_to_it() -> None:
     text = "Russia launched a massive drone attack on Odesa overnight. The attack damaged the port."
     strikes = [e for e in _events(text) if e.kind == "strike"]

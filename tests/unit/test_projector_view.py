@@ -178,6 +178,27 @@ def test_a_count_by_an_unstated_actor_joins_the_tied_count_that_says_its_number(
     assert sorted(i["sources"] for i in violence if i["kind"] == "drones_intercepted") == [1, 1, 1]
 
 
+def test_a_count_naming_no_actor_joins_a_stated_one_only_if_it_says_its_number() -> None:
+    """Two killed in the overnight attack (three reports, no actor named) and nine killed in a
+    bus strike by Russia (one report) are two incidents, not a conflict of 2 against 9: a count
+    that leaves who unstated joins a stated one only when it says that one's number."""
+    arts = list(seed_articles().values())
+
+    def killed(art: Envelope, cid: str, value: int, actor: str | None) -> Envelope:
+        claim = _count_claim(cid, "killed", value)
+        claim["count"]["actor"] = actor
+        return _claims_event(art, [claim])
+
+    claims = [killed(arts[0], "a", 2, None), killed(arts[1], "b", 2, None), killed(arts[2], "c", 9, "russia")]
+    claims.append(killed(arts[3], "d", 1, None))  # "at least one": the unstated reports conflict
+    for order in ([*arts[:4], *claims], [*arts[:4], *reversed(claims)]):
+        state = build(order).state()
+        got = sorted((i["actor"] or "", i["value"], i["sources"]) for i in state["sections"]["violence"])
+        assert got == [("", 2, 3), ("russia", 9, 1)]
+        (conflict,) = [c for c in state["conflicts"] if c["about"] == "killed"]
+        assert sorted(v["value"] for v in conflict["values"]) == [1, 2]
+
+
 def test_different_dates_are_different_items() -> None:
     arts = list(seed_articles().values())
     a = _claims_event(
@@ -353,22 +374,23 @@ def test_a_dropped_view_is_freed_without_the_cycle_collector() -> None:
 
 
 def test_a_large_item_that_gains_a_signature_folds_it_into_its_builder() -> None:
-    """An item of many facts keeps its builder; a count that names no place joins it (the head
-    signature stays), so its facts are folded in — and the item equals one built from scratch."""
+    """An item of many facts keeps its builder; a count that names no place (and says its number)
+    joins it (the head signature stays), so its facts are folded in — and the item equals one
+    built from scratch."""
     arts = list(seed_articles().values())
     many = [_count_claim(f"k{i}", "killed", 2, place="kyiv") for i in range(view_module.KEEP_BUILDER_FACTS)]
     first = [*arts[:2], _claims_event(arts[0], many)]
     view = build(first)
     (item,) = [i for i in view.state()["sections"]["violence"] if i["kind"] == "killed"]
     builder = view._builders[item["id"]]
-    vague = _claims_event(arts[1], [_count_claim("v1", "killed", 3)])
+    vague = _claims_event(arts[1], [_count_claim("v1", "killed", 2)])
     view.apply(vague)
     changes = view.refresh()
     assert [(c.change, c.item_id) for c in changes if c.section == "violence"] == [("updated", item["id"])]
     assert view._builders[item["id"]] is builder  # folded into, not built anew
     grown = view.item(item["id"])
     assert grown == build([*first, vague]).item(item["id"])
-    assert grown is not None and grown["sources"] == 2 and len(grown["values"]) == 2
+    assert grown is not None and grown["sources"] == 2 and len(grown["values"]) == 1
 
 
 _LARGE = build(e for e in synthetic.claim_stream(400, articles=120))

@@ -134,7 +134,10 @@ def _place(ctx: ArticleContext, tok: Any, verb: Any | None, kind: str) -> Party 
         targets = [c for c in tok.children if c.dep_ == "dobj"]
     else:
         targets = [o for p in tok.children if p.dep_ == "prep" and p.lower_ in TARGET_PREPS for o in p.children]
-    return ctx.place_near(tokens, PLACE_PREPS | TARGET_PREPS, EVENT_PLACE_TYPES, within=targets)
+    place = ctx.place_near(tokens, PLACE_PREPS | TARGET_PREPS, EVENT_PLACE_TYPES, within=targets)
+    # "an assault on Ukraine" tells no strike from another: a country is no strike's place
+    countries = {c.lower() for c in ctx.lex.demonyms.values()}
+    return None if place is None or place.text.lower() in countries or place.id in countries else place
 
 
 def _path(tok: Any, steps: int = 5) -> list[Any]:

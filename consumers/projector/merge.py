@@ -191,8 +191,37 @@ def _join_vague(
         best = [g for g in candidates if len(group_support[g]) == most]
         if len(best) == 1:
             joins.append((i, best[0]))
-    for i, g in joins:
+    for i, g in _agreeing(reps, attrs, first, joins):
         union(i, g)
+
+
+def _agreeing(
+    reps: Sequence[Fact], attrs: Sequence[str], first: Sequence[int], joins: list[tuple[int, int]]
+) -> list[tuple[int, int]]:
+    """The joins that leave no group stating two values that disagree. Several signatures may
+    join one group, each agreeing with it but not with each other: strikes in Kyiv and in Sumy,
+    neither dated, each joined the dated strike that names no place, and became one strike. A
+    joiner that states a value some other joiner or member of its group contradicts stays out."""
+    by_group: dict[int, list[int]] = defaultdict(list)
+    for i, g in joins:
+        by_group[g].append(i)
+    members: dict[int, list[int]] = defaultdict(list)
+    for m, root in enumerate(first):
+        if root in by_group:
+            members[root].append(m)
+    out: list[tuple[int, int]] = []
+    for g, joiners in by_group.items():
+        disputed = {a for a in attrs if _disputed(a, {getattr(reps[k], a) for k in (*members[g], *joiners)})}
+        out += [(i, g) for i in joiners if all(getattr(reps[i], a) is None for a in disputed)]
+    return out
+
+
+def _disputed(attr: str, said: set[Any]) -> bool:
+    """Whether two of the stated values of ``attr`` disagree."""
+    stated = sorted(v for v in said if v is not None)
+    if attr != "date":
+        return len(stated) > 1
+    return any(not datespan.compatible(a, b) for k, a in enumerate(stated) for b in stated[k + 1 :])
 
 
 def _refines(fine: Fact, coarse: Fact) -> bool:

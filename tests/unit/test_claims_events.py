@@ -85,6 +85,7 @@ def test_a_strikes_place_is_where_its_target_is() -> None:
         "A Russian drone strike on a bus in Poland's Lublin region wounded twelve people.": "lublin",
         "Russian forces struck a hospital in Gdynia on Tuesday.": "gdynia",
         "Russia launched an attack on Riga overnight.": "riga",
+        "Russia launched a missile attack on France overnight.": None,  # a country tells no strike apart
     }
     for text, place in cases.items():
         e = _one(text, "strike")

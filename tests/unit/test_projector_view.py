@@ -199,6 +199,34 @@ def test_a_count_naming_no_actor_joins_a_stated_one_only_if_it_says_its_number()
         assert sorted(v["value"] for v in conflict["values"]) == [1, 2]
 
 
+def test_vague_mentions_that_disagree_do_not_meet_in_the_item_they_would_each_join() -> None:
+    """Strikes in two cities, undated, would each join the one dated strike that names no
+    place; together they would make one strike in two places. Neither joins; a mention that
+    states neither date nor place still does."""
+    arts = list(seed_articles().values())
+    day = {"text": "Sunday", "date": "2026-05-17"}
+    claims = [
+        _claims_event(arts[0], [_event_claim("a", "strike", ["r"], "held", time=day)]),
+        _claims_event(arts[1], [_event_claim("b", "strike", ["r"], "held", time=day)]),
+        _claims_event(arts[2], [_event_claim("c", "strike", ["r"], "held", place="x-city")]),
+        _claims_event(arts[3], [_event_claim("d", "strike", ["r"], "held", place="y-city")]),
+        _claims_event(arts[4], [_event_claim("e", "strike", ["r"], "held")]),
+    ]
+    for order in ([*arts, *claims], [*arts, *reversed(claims)]):
+        strikes = [i for i in build(order).state()["sections"]["violence"] if i["kind"] == "strike"]
+        assert sorted((i["sources"], i["place"]) for i in strikes) == [(1, "x-city"), (1, "y-city"), (3, None)]
+    # the same with dates: strikes on two days, no place named, each joining the strike in x-city
+    monday, friday = {"text": "Monday", "date": "2026-05-11"}, {"text": "Friday", "date": "2026-05-15"}
+    claims = [
+        _claims_event(arts[0], [_event_claim("a", "strike", ["r"], "held", place="x-city")]),
+        _claims_event(arts[1], [_event_claim("b", "strike", ["r"], "held", place="x-city")]),
+        _claims_event(arts[2], [_event_claim("c", "strike", ["r"], "held", time=monday)]),
+        _claims_event(arts[3], [_event_claim("d", "strike", ["r"], "held", time=friday)]),
+    ]
+    strikes = [i for i in build([*arts, *claims]).state()["sections"]["violence"] if i["kind"] == "strike"]
+    assert sorted(i["sources"] for i in strikes) == [1, 1, 2]
+
+
 def test_different_dates_are_different_items() -> None:
     arts = list(seed_articles().values())
     a = _claims_event(

@@ -25,6 +25,10 @@ REPORTED_KINDS = frozenset({"sanction"})
 REFERRING_DETS = frozenset({"the", "this", "that", "these", "those", "their", "his", "her", "its", "our", "such"})
 TWO_SIDED = frozenset({"call", "meeting", "talks", "agreement"})
 CONDITIONS = frozenset({"if", "unless"})
+#: Conjunctions that make a clause the condition of another ("… would come when they meet").
+HYPOTHESES = frozenset({"if", "unless", "when", "once", "until"})
+#: What makes that other clause only supposed.
+MODALS = frozenset({"would", "could", "might"})
 OBJECT_PREPS = frozenset({"for", "to", "on", "of", "including"})
 PAST_FRAMES = frozenset({"during", "after", "following", "since"})
 PARTY_PREPS = frozenset({"with", "between", "among", "by"})
@@ -157,6 +161,8 @@ def _status(ctx: ArticleContext, tok: Any, kind: str, verb: Any | None) -> str:
     lex = ctx.lex
     if tok.dep_ == "pobj" and tok.head.lower_ in PAST_FRAMES:
         return "agreed" if kind == "agreement" else "held"  # "during the meeting, …", "after talks, …"
+    if _hypothetical(tok if tok.pos_ == "VERB" else verb):
+        return "threatened" if kind in THREAT_KINDS else "proposed"
     cues: set[str] = set()
     path = _path(tok)
     # only climb above a reporting verb's complement when the trigger is the reported thing
@@ -191,6 +197,17 @@ def _status(ctx: ArticleContext, tok: Any, kind: str, verb: Any | None) -> str:
             return "proposed"  # a deal only mentioned ("discussed the deal") is not one reached
         return "agreed" if chosen == "held" else chosen
     return chosen
+
+
+def _hypothetical(clause: Any | None) -> bool:
+    """Whether the event's clause is the condition of what only would happen ("a breakthrough
+    would only come when he and Putin meet", "if they met, a deal could follow"): an event
+    wished for or supposed, not one planned (the "would" above it had made it upcoming)."""
+    if clause is None or clause.dep_ != "advcl":
+        return False
+    if not any(c.dep_ in ("mark", "advmod") and c.lower_ in HYPOTHESES for c in clause.children):
+        return False
+    return any(c.dep_ == "aux" and c.lower_ in MODALS for c in clause.head.children)
 
 
 def _not_its_status(kind: str, status: str) -> bool:

@@ -78,6 +78,22 @@ def test_claimed_capture_is_the_claimants() -> None:
     assert claim.asserted_by.entity == "russia"
 
 
+def test_a_meeting_only_supposed_or_wished_for_is_proposed_not_planned() -> None:
+    """The condition of what only would happen, or a meeting whose importance is stressed, is
+    wanted, not upcoming; a condition of what will happen is planned."""
+    cases = {
+        "Analysts argued that a real breakthrough would only come when Joe Biden and Xi Jinping meet face-to-face.": (
+            "proposed"
+        ),
+        "A deal would be possible once Joe Biden meets Xi Jinping in Geneva.": "proposed",
+        "Washington has stressed the importance of a meeting between Joe Biden and Xi Jinping.": "proposed",
+        "When Joe Biden meets Xi Jinping on Friday, he will raise the issue of tariffs.": "planned",
+    }
+    for text, status in cases.items():
+        e = _one(text, "meeting")
+        assert (set(e.participants), e.status) == ({"joe-biden", "xi-jinping"}, status), text
+
+
 def test_a_strikes_place_is_where_its_target_is() -> None:
     """A strike's place is often inside what it hit; "struck" a target is a strike held, not a
     deal struck."""
@@ -172,7 +188,8 @@ def test_a_present_passive_is_no_past() -> None:
 
 
 def test_a_meeting_acknowledged_is_not_held_by_the_aspect_of_acknowledging() -> None:
-    """ "Have acknowledged" tells when it was said; "has met" tells the meeting took place."""
+    """ "Have acknowledged" tells when it was said (a meeting whose importance is acknowledged is
+    wished for: proposed); "has met" tells the meeting took place."""
     text = "Paris and Berlin have acknowledged the importance of a meeting between Emmanuel Macron and Olaf Scholz."
-    assert _one(text, "meeting").status == "planned"
+    assert _one(text, "meeting").status == "proposed"
     assert _one("Emmanuel Macron has met Olaf Scholz in Berlin.", "meeting").status == "held"

@@ -59,6 +59,23 @@ def _number_part(ctx: ArticleContext, tok: Any) -> tuple[str, int] | None:
     return None
 
 
+#: Number words that multiply the number before them ("two hundred", "1.7 million").
+_SCALES = frozenset({"hundred", "thousand", "million"})
+
+
+def _scaled(ctx: ArticleContext, tok: Any, value: float) -> tuple[float, Any]:
+    """A scale word's value times the number before it, and that number's token ("1.7 million"
+    is 1,700,000 from "1.7"; it was read as one million, "two hundred" as a hundred)."""
+    if tok.lower_ not in _SCALES:
+        return value, tok
+    for child in tok.children:
+        if child.i < tok.i and child.dep_ in ("compound", "nummod", "quantmod") and child.pos_ == "NUM":
+            factor = number_value(child.text, ctx.lex.number_words)
+            if factor is not None:
+                return factor * value, child
+    return value, tok
+
+
 def _is_count_number(ctx: ArticleContext, tok: Any) -> bool:
     if _number_part(ctx, tok) is None or tok.lower_ in ("a", "an"):
         return False
@@ -204,6 +221,7 @@ def extract_counts(ctx: ArticleContext) -> list[Claim]:
             value = number_value(part[0], ctx.lex.number_words) if part is not None else None
             if part is None or value is None:
                 continue
+            value, first = _scaled(ctx, tok, value)
             duration = _duration_count(ctx, tok, value)
             if duration is not None:
                 in_sentence.append(duration)
@@ -219,7 +237,7 @@ def extract_counts(ctx: ArticleContext) -> list[Claim]:
                 noun_class = _noun_class(ctx, whole)  # "15 of the 20 missiles": 15 missiles
             toll = _toll(ctx, tok) if noun is None else None
             if toll is not None:
-                lower, start = _lower_bound(ctx, tok, part[1])
+                lower, start = _lower_bound(ctx, first, first.idx if first is not tok else part[1])
                 end = part[1] + len(part[0])
                 in_sentence.append(_Found(toll, value, lower, start, end, tok, "people", 0.75))
                 continue
@@ -236,7 +254,7 @@ def extract_counts(ctx: ArticleContext) -> list[Claim]:
             cat = _category(ctx, noun_class, _verbs(anchor), sent_lemmas)
             if cat is None:
                 continue
-            lower, start = _lower_bound(ctx, tok, part[1])
+            lower, start = _lower_bound(ctx, first, first.idx if first is not tok else part[1])
             end = max(part[1] + len(part[0]), anchor.idx + len(anchor.text))
             conf = 0.85 if not anaphoric else 0.7
             in_sentence.append(_Found(cat.name, value, lower, start, end, anchor, noun_class, conf))

@@ -25,6 +25,8 @@ REPORTED_KINDS = frozenset({"sanction"})
 REFERRING_DETS = frozenset({"the", "this", "that", "these", "those", "their", "his", "her", "its", "our", "such"})
 TWO_SIDED = frozenset({"call", "meeting", "talks", "agreement"})
 CONDITIONS = frozenset({"if", "unless"})
+#: Conjunctions of a clause that tells another event than its main clause's.
+CONTRASTS = frozenset({"while", "whereas", "although", "though"})
 #: Conjunctions that make a clause the condition of another ("… would come when they meet").
 HYPOTHESES = frozenset({"if", "unless", "when", "once", "until"})
 #: What makes that other clause only supposed.
@@ -164,6 +166,7 @@ def _status(ctx: ArticleContext, tok: Any, kind: str, verb: Any | None) -> str:
     if _hypothetical(tok if tok.pos_ == "VERB" else verb):
         return "threatened" if kind in THREAT_KINDS else "proposed"
     cues: set[str] = set()
+    own_cues = lex.kind_status_cues.get(kind, {})
     path = _path(tok)
     # only climb above a reporting verb's complement when the trigger is the reported thing
     for node in path:
@@ -171,7 +174,8 @@ def _status(ctx: ArticleContext, tok: Any, kind: str, verb: Any | None) -> str:
         if node is not tok and node.lemma_.lower() in lex.tenseless_verbs:
             words = [node]  # ("have acknowledged a meeting": the saying's aspect, not the meeting's)
         for w in words:
-            status = lex.status_cues.get(w.lemma_.lower()) or lex.status_cues.get(w.lower_)
+            lemma = w.lemma_.lower()
+            status = own_cues.get(lemma) or lex.status_cues.get(lemma) or lex.status_cues.get(w.lower_)
             if status is None or (w is tok and (tok.pos_ != "VERB" or _not_its_status(kind, status))):
                 continue
             cues.add(status)
@@ -180,6 +184,8 @@ def _status(ctx: ArticleContext, tok: Any, kind: str, verb: Any | None) -> str:
                 cues.add("threatened")  # "sanctions if Russia fails to …": a conditional threat
         if node is not tok and node.lemma_.lower() in lex.speech_verbs and node.lemma_.lower() not in lex.status_cues:
             break
+        if node.dep_ == "advcl" and any(c.dep_ == "mark" and c.lower_ in CONTRASTS for c in node.children):
+            break  # "…, while Washington announced sanctions": that clause's, not the main one's
     if "threatened" in cues and kind not in THREAT_KINDS:
         cues.discard("threatened")
         cues.add("proposed")

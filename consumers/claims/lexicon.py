@@ -62,6 +62,7 @@ class Lexicon:
     inherit_from: dict[str, tuple[str, ...]]
     precedence: tuple[str, ...]
     status_cues: dict[str, str]
+    kind_status_cues: dict[str, dict[str, str]]
     tenseless_verbs: frozenset[str]
     negation_dets: frozenset[str]
     negation_preps: frozenset[str]
@@ -128,6 +129,7 @@ class Lexicon:
             prep_kind={k: dict(v) for k, v in ev.get("prep_kind", {}).items()},
             precedence=precedence,
             status_cues=status_cues,
+            kind_status_cues={k: dict(v) for k, v in ev.get("kind_status_cues", {}).items()},
             tenseless_verbs=frozenset(ev.get("tenseless_verbs", [])),
             negation_dets=frozenset(ev["negation"]["determiners"]),
             negation_preps=frozenset(ev["negation"]["prepositions"]),

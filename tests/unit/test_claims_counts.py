@@ -64,6 +64,15 @@ def test_where_a_count_happened_is_found_in_its_verbs_subject_too() -> None:
         assert (claim.count.category, claim.count.place) == ("killed", want), text
 
 
+def test_a_scale_word_multiplies_the_number_before_it() -> None:
+    """ "Two hundred" is 200 and "1.7 million" 1,700,000 (they were read as 100 and a million),
+    with the lower bound before the first word; people who fled are displaced."""
+    assert _counts("Two hundred soldiers were killed in the fighting.") == [("killed", 200, False)]
+    assert _counts("More than 1.7 million people fled the region.") == [("displaced", 1_700_000, True)]
+    assert _counts("Some 300 thousand residents were evacuated.") == [("displaced", 300_000, False)]
+    assert _counts("Thousands of people fled the region and dozens were killed.") == []  # no number said
+
+
 def test_unattributed_count_is_the_outlets() -> None:
     (claim,) = of_kind("The strike killed four civilians.", "count")
     assert claim.asserted_by.kind == "outlet" and claim.asserted_by.text == "test-outlet"

@@ -94,6 +94,20 @@ def test_a_meeting_only_supposed_or_wished_for_is_proposed_not_planned() -> None
         assert (set(e.participants), e.status) == ({"joe-biden", "xi-jinping"}, status), text
 
 
+def test_sanctions_announced_are_imposed_and_a_contrast_clause_keeps_its_own_status() -> None:
+    """Sanctions announced are imposed (a call announced is planned); "…, while Canada announced
+    sanctions" takes no cue from the main clause's "threatened"."""
+    text = "The European Union threatened new sanctions against Iran, while Canada announced sanctions on Syria."
+    statuses = {e.participants: e.status for e in _events(text) if e.kind == "sanction"}
+    assert statuses == {("european-union",): "threatened", ("canada",): "held"}
+    assert _one("Joe Biden announced a call with Xi Jinping.", "call").status == "planned"
+
+
+def test_an_airstrike_is_a_strike() -> None:
+    e = _one("An Israeli airstrike on a school in Khan Younis killed 12 people.", "strike")
+    assert (e.participants, e.status) == (("israel",), "held")
+
+
 def test_a_strikes_place_is_where_its_target_is() -> None:
     """A strike's place is often inside what it hit; "struck" a target is a strike held, not a
     deal struck."""

@@ -198,6 +198,9 @@ def _status(ctx: ArticleContext, tok: Any, kind: str, verb: Any | None) -> str:
         chosen = "held" if past or kind in THREAT_KINDS else "planned"
     if kind in ("proposal", "offer", "demand") and chosen in ("held", "planned", "agreed"):
         return "proposed"
+    if chosen == "agreed" and kind != "agreement":
+        # "agreed to resume talks": talks to come; "agreed new sanctions": sanctions adopted
+        return "held" if kind in THREAT_KINDS else "planned"
     if kind == "agreement" and chosen in ("held", "planned"):
         if not cues:
             return "proposed"  # a deal only mentioned ("discussed the deal") is not one reached
@@ -259,12 +262,16 @@ def _object(ctx: ArticleContext, tok: Any, kind: str) -> tuple[str | None, tuple
         first = child.i + 1 if child.dep_ == "prep" else child.left_edge.i
         last = child.right_edge.i + 1
         head = next((c for c in child.children if c.dep_ == "pobj"), child) if child.dep_ == "prep" else child
+        if head.ent_type_ in ("DATE", "TIME"):
+            continue  # "agreed on Thursday to resume talks": when, not what
         for t in ctx.doc[first:last]:
             if t.i > first and t.text in (",", "—", "–", ";", "("):
                 if t.text == "," and t.i < head.i:  # "an immediate, unconditional ceasefire"
                     continue
                 last = t.i
                 break
+        while last > first and ctx.doc[last - 1].is_space:
+            last -= 1  # (a headline's line breaks)
         span = ctx.doc[first:last]
         if len(span) == 0:
             continue

@@ -103,6 +103,15 @@ def test_sanctions_announced_are_imposed_and_a_contrast_clause_keeps_its_own_sta
     assert _one("Joe Biden announced a call with Xi Jinping.", "call").status == "planned"
 
 
+def test_talks_agreed_to_are_planned_and_a_day_is_no_object() -> None:
+    """ "Agreed on Thursday to resume talks": the talks are to come (not "agreed"), and what was
+    agreed is resuming them, not "Thursday"."""
+    text = "Joe Biden and Xi Jinping agreed on Thursday to resume talks on a trade treaty."
+    assert _one(text, "talks").status == "planned"
+    deal = _one(text, "agreement")
+    assert (deal.status, deal.object) == ("agreed", "to resume talks on a trade treaty")
+
+
 def test_an_airstrike_is_a_strike() -> None:
     e = _one("An Israeli airstrike on a school in Khan Younis killed 12 people.", "strike")
     assert (e.participants, e.status) == (("israel",), "held")

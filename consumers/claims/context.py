@@ -281,12 +281,15 @@ class ArticleContext:
             return [p] if p is not None else []
         if low in self.lex.plural_pronouns:
             return self.recent_group(tok.idx)
-        if tok.pos_ == "NOUN" and any(c.lower_ in ("the", "these", "those") for c in tok.children):
+        if tok.pos_ == "NOUN" and any(c.lower_ in ("the", "these", "those", "both") for c in tok.children):
             for prev in reversed(list(self._tokens_before(tok))):
                 if prev.lemma_.lower() == tok.lemma_.lower() and prev.i != tok.i:
                     found = self.np_parties(prev, resolve=False)
                     if found:
                         return found
+            if tok.tag_ == "NNS" and tok.lemma_.lower() in self.lex.leader_titles:
+                # "the two leaders", "both presidents": the people of the last group named
+                return [p for p in self.recent_group(tok.idx) if p.type == "PERSON"]
         return []
 
     def _tokens_before(self, tok: Any) -> Iterator[Any]:

@@ -112,6 +112,15 @@ def test_talks_agreed_to_are_planned_and_a_day_is_no_object() -> None:
     assert (deal.status, deal.object) == ("agreed", "to resume talks on a trade treaty")
 
 
+def test_the_two_leaders_are_the_people_of_the_group_last_named() -> None:
+    text = (
+        "President Joe Biden and President Xi Jinping agreed to keep talking. "
+        "The two leaders are scheduled to meet in Geneva next month."
+    )
+    e = _one(text, "meeting")
+    assert (set(e.participants), e.status, e.place) == ({"joe-biden", "xi-jinping"}, "planned", "geneva")
+
+
 def test_an_airstrike_is_a_strike() -> None:
     e = _one("An Israeli airstrike on a school in Khan Younis killed 12 people.", "strike")
     assert (e.participants, e.status) == (("israel",), "held")

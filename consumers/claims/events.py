@@ -135,7 +135,9 @@ def _place(ctx: ArticleContext, tok: Any, verb: Any | None, kind: str) -> Party 
     one side was one item."""
     tokens = [tok] + ([verb] if verb is not None else [])
     if kind != "strike":
-        return ctx.place_near(tokens, PLACE_PREPS, EVENT_PLACE_TYPES)
+        # "met William Burns in Doha": the parser often hangs the place on the person met
+        met = [c for c in tok.children if c.dep_ == "dobj"] if tok.pos_ == "VERB" else []
+        return ctx.place_near([*tokens, *met], PLACE_PREPS, EVENT_PLACE_TYPES)
     if tok.pos_ == "VERB":
         targets = [c for c in tok.children if c.dep_ == "dobj"]
     else:

@@ -121,6 +121,11 @@ def test_the_two_leaders_are_the_people_of_the_group_last_named() -> None:
     assert (set(e.participants), e.status, e.place) == ({"joe-biden", "xi-jinping"}, "planned", "geneva")
 
 
+def test_the_place_hung_on_the_person_met_is_the_meetings() -> None:
+    e = _one("Spain's Prime Minister Pedro Sanchez met CIA Director William Burns in Lisbon on Sunday.", "meeting")
+    assert (set(e.participants), e.place) == ({"pedro-sanchez", "william-burns"}, "lisbon")
+
+
 def test_an_airstrike_is_a_strike() -> None:
     e = _one("An Israeli airstrike on a school in Khan Younis killed 12 people.", "strike")
     assert (e.participants, e.status) == (("israel",), "held")

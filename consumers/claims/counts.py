@@ -297,6 +297,11 @@ def _dedupe(ctx: ArticleContext, found: list[_Found]) -> list[_Found]:
 _PLACE_PREPS = frozenset({"in", "at", "near", "on", "across", "over"})
 
 
+def _how(clause: Any) -> bool:
+    """Whether an adverbial clause tells how the count came about ("when shells hit …")."""
+    return any(c.dep_ in ("mark", "advmod") and c.lower_ in ("when", "as", "after") for c in clause.children)
+
+
 def _reporting(ctx: ArticleContext, verb: Any) -> bool:
     return bool(verb.lemma_.lower() in ctx.lex.attribution_verbs)
 
@@ -332,9 +337,12 @@ def _claim(ctx: ArticleContext, f: _Found) -> Claim:
         if subj[1]:
             break
     # where: said of the counted things or their verbs, else inside the verb's subject ("a strike
-    # on a bus in Sumy killed nine"); without it, a count naming only who had nothing to tell it
+    # on a bus in Sumy killed nine") or the clause of how it happened ("were killed when shells
+    # hit a market in El Fasher"); without it, a count naming only who had nothing to tell it
     # from another incident's count
-    place = ctx.place_near([f.anchor, *verbs], _PLACE_PREPS, within=[subject] if subject is not None else [])
+    clauses = [*verbs, *(c for v in verbs for c in v.children if c.dep_ == "conj" and c.pos_ == "VERB")]
+    how = [c for v in clauses for c in v.children if c.dep_ == "advcl" and _how(c)]
+    place = ctx.place_near([f.anchor, *verbs], _PLACE_PREPS, within=[*([subject] if subject else []), *how])
     when = find_time(ctx.time_candidates(f.anchor), [f.anchor, *verbs], ctx.published, ctx.lex)
     return Claim(
         kind="count",

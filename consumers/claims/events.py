@@ -137,7 +137,7 @@ def _place(ctx: ArticleContext, tok: Any, verb: Any | None, kind: str) -> Party 
     if kind != "strike":
         # "met William Burns in Doha": the parser often hangs the place on the person met
         met = [c for c in tok.children if c.dep_ == "dobj"] if tok.pos_ == "VERB" else []
-        return ctx.place_near([*tokens, *met], PLACE_PREPS, EVENT_PLACE_TYPES)
+        return ctx.place_near([*tokens, *met], PLACE_PREPS, EVENT_PLACE_TYPES) or _gone_to(ctx, tok, verb)
     if tok.pos_ == "VERB":
         targets = [c for c in tok.children if c.dep_ == "dobj"]
     else:
@@ -146,6 +146,19 @@ def _place(ctx: ArticleContext, tok: Any, verb: Any | None, kind: str) -> Party 
     # "an assault on Ukraine" tells no strike from another: a country is no strike's place
     countries = {c.lower() for c in ctx.lex.demonyms.values()}
     return None if place is None or place.text.lower() in countries or place.id in countries else place
+
+
+def _gone_to(ctx: ArticleContext, tok: Any, verb: Any | None) -> Party | None:
+    """The place someone travels to for the event ("will travel to Cairo for talks with …",
+    "visit Ankara for a meeting")."""
+    if verb is None or verb is tok or verb.lemma_.lower() not in ctx.lex.travel_verbs:
+        return None
+    if not (tok.dep_ == "pobj" and tok.head.lower_ == "for" and tok.head.head == verb):
+        return None
+    visited = [c for c in verb.children if c.dep_ == "dobj"]
+    return ctx.place_near([verb], frozenset({"to"}), EVENT_PLACE_TYPES) or next(
+        (p for d in visited for p in ctx.np_parties(d, resolve=False) if p.type in EVENT_PLACE_TYPES), None
+    )
 
 
 def _path(tok: Any, steps: int = 5) -> list[Any]:

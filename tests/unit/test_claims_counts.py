@@ -62,6 +62,12 @@ def test_where_a_count_happened_is_found_in_its_verbs_subject_too() -> None:
     for text, want in cases.items():
         (claim,) = of_kind(text, "count")
         assert (claim.count.category, claim.count.place) == ("killed", want), text
+    # the clause of how it happened, hung on the last of two verbs
+    text = "Six people were killed and ten wounded when rockets hit a square in Tartu on Friday."
+    assert [(c.count.category, c.count.place) for c in of_kind(text, "count")] == [
+        ("killed", "tartu"),
+        ("injured", "tartu"),
+    ]
 
 
 def test_a_scale_word_multiplies_the_number_before_it() -> None:

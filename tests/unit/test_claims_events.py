@@ -126,6 +126,11 @@ def test_the_place_hung_on_the_person_met_is_the_meetings() -> None:
     assert (set(e.participants), e.place) == ({"pedro-sanchez", "william-burns"}, "lisbon")
 
 
+def test_the_place_travelled_to_for_talks_is_theirs() -> None:
+    e = _one("Joe Biden is expected to travel to Hanoi on Wednesday for talks with Xi Jinping.", "talks")
+    assert (set(e.participants), e.place, e.status) == ({"joe-biden", "xi-jinping"}, "hanoi", "planned")
+
+
 def test_an_airstrike_is_a_strike() -> None:
     e = _one("An Israeli airstrike on a school in Khan Younis killed 12 people.", "strike")
     assert (e.participants, e.status) == (("israel",), "held")

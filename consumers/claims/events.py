@@ -436,7 +436,9 @@ def _find(ctx: ArticleContext, tok: Any) -> _Found | None:
     tense_verb = tok.head if verb is None and tok.dep_ in ("nsubj", "nsubjpass") else verb
     status = _status(ctx, tok, kind, tense_verb)
     anchors = [tok] + ([verb] if verb is not None else [])
-    when = find_time(ctx.time_candidates(tok), anchors, ctx.published, ctx.lex, future=status == "planned")
+    # (what is planned, proposed or threatened lies ahead: "talks before the end of June")
+    ahead = status in ("planned", "proposed", "threatened")
+    when = find_time(ctx.time_candidates(tok), anchors, ctx.published, ctx.lex, future=ahead)
     status = _status_in_time(status, when, ctx.published)
     obj, obj_span = _object(ctx, tok, kind)
     proposer = _proposer(ctx, tok, kind)

@@ -1,4 +1,4 @@
-"""What of an article body the NLP stages read: size cap, markup blanked, non-English skipped.
+"""What of an article body the NLP stages read: size cap, markup and a wire dateline blanked, non-English skipped.
 
 Shared by both enrichers so that they read exactly the same characters (and so find the same
 entities with the same offsets). Pure: no I/O.
@@ -18,6 +18,18 @@ OUTCOMES = ("ok", "empty", "truncated", "skipped")
 
 _TAG = re.compile(r"<[^<>]{0,2000}>")
 _ENTITY = re.compile(r"&[#a-zA-Z0-9]{1,10};")
+#: A wire dateline opening a paragraph: "KYIV, June 3 (Reuters) -", "GAZA CITY (AP) —",
+#: "WASHINGTON —". Read as text, it made the agency the subject of the first sentence ("Reuters
+#: said that Kyiv was ready…"). A hyphen needs the agency before it ("NATO - Russia …" is no
+#: dateline).
+_DATELINE = re.compile(
+    r"^[ \t]*[A-Z][A-Z'’.]{2,}(?:[ \-][A-Z][A-Z'’.]+){0,3}"  # the place, in capitals
+    r"(?:,[ \t]*[A-Z][A-Za-z.]*(?:[ \t]+[A-Za-z.]+)?(?:[ \t]+\d{1,2})?)?"  # ", June 3", ", Ukraine"
+    r"(?:[ \t]*\([A-Z][A-Za-z .&]{1,30}\)[ \t]*[-–—]{1,2}|[ \t]*(?:—|–|--))(?=[ \t])",
+    re.M,
+)
+#: Only where an article opens (its first paragraphs) is a dateline.
+_DATELINE_WITHIN = 400
 _WORD = re.compile(r"[^\W\d_]+")
 _LETTER = re.compile(r"[^\W\d_]")
 _LATIN = re.compile(r"[A-Za-z\u00c0-\u024f]")
@@ -77,6 +89,8 @@ def prepare(body: str, language: str | None = None, max_chars: int = DEFAULT_MAX
         outcome, reason = "truncated", f"body of {len(body)} characters cut to the first {cut}"
     blanked = _ENTITY.sub(_blank, _TAG.sub(_blank, text))
     markup = sum(1 for a, b in zip(text, blanked, strict=True) if a != b) if blanked != text else 0
+    head = _DATELINE.sub(_blank, blanked[:_DATELINE_WITHIN])
+    blanked = head + blanked[_DATELINE_WITHIN:]
     if not blanked.strip():
         return Prepared("", "empty", "nothing but markup", markup)
     if not looks_english(blanked):

@@ -131,6 +131,13 @@ def test_the_place_travelled_to_for_talks_is_theirs() -> None:
     assert (set(e.participants), e.place, e.status) == ({"joe-biden", "xi-jinping"}, "hanoi", "planned")
 
 
+def test_talks_one_is_ready_to_hold_are_proposed_and_lie_ahead() -> None:
+    """Ready to hold talks is no talks held; a month named for what is proposed is the coming one
+    (published in March 2024: June 2024, not June 2023)."""
+    e = _one("Joe Biden said he was ready to hold talks with Xi Jinping before the end of June.", "talks")
+    assert (e.status, e.time.date if e.time else None) == ("proposed", "2024-06")
+
+
 def test_an_airstrike_is_a_strike() -> None:
     e = _one("An Israeli airstrike on a school in Khan Younis killed 12 people.", "strike")
     assert (e.participants, e.status) == (("israel",), "held")

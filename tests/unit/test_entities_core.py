@@ -97,6 +97,23 @@ def test_markup_is_blanked_in_place() -> None:
     assert p.text.index("Emmanuel Macron") == body.index("Emmanuel Macron")
 
 
+def test_a_wire_dateline_is_blanked_in_place() -> None:
+    """ "LISBON, June 3 (Reuters) -" opening an article is no part of its first sentence (the
+    agency read as the subject of "said"); a hyphen with no agency before it is kept."""
+    for opening in (
+        "LISBON, June 3 (Reuters) - ",
+        "PORT LOUIS (AP) — ",
+        "WASHINGTON — ",
+        "Title\n\nOSLO, May 2 (AFP) -- ",
+    ):
+        body = opening + "President Emmanuel Macron said on Tuesday that talks would resume. " + BODY
+        p = core.prepare(body)
+        assert len(p.text) == len(body) and p.text.index("President") == body.index("President"), opening
+        assert not any(w in p.text for w in ("Reuters", "AP)", "WASHINGTON", "OSLO")), opening
+    body = "NATO - Russia relations soured, the minister said. " + BODY
+    assert core.prepare(body).text == body
+
+
 @given(st.text(max_size=3000), st.integers(min_value=100, max_value=2000))
 @settings(max_examples=200, deadline=None)
 def test_prepare_never_moves_offsets_and_respects_the_budget(body: str, budget: int) -> None:

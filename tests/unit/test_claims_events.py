@@ -138,6 +138,12 @@ def test_talks_one_is_ready_to_hold_are_proposed_and_lie_ahead() -> None:
     assert (e.status, e.time.date if e.time else None) == ("proposed", "2024-06")
 
 
+def test_sanctions_that_follow_are_a_threat_talks_that_follow_a_round_are_not() -> None:
+    text = "The talks between Joe Biden and Xi Jinping on Friday follow a first round in Hanoi."
+    assert _one(text, "talks").status == "planned"
+    assert _one("Further sanctions against Iran will follow, Canada said.", "sanction").status == "threatened"
+
+
 def test_an_airstrike_is_a_strike() -> None:
     e = _one("An Israeli airstrike on a school in Khan Younis killed 12 people.", "strike")
     assert (e.participants, e.status) == (("israel",), "held")

@@ -50,6 +50,8 @@ NP_PREPS = frozenset({"of", "from", "for"})
 PLACE_TYPES = frozenset({"GPE", "LOC", "FAC"})
 #: What locates a place inside a larger one: "Poland's" Lublin region, the region "of Poland".
 _CONTAINERS = frozenset({"poss", "prep"})
+#: Prepositions of a place that holds the thing named: the city "of Istanbul", a bus "in Sumy".
+_HOLDING_PREPS = frozenset({"of", "in", "at", "near"})
 CLIMB = frozenset(
     {
         "xcomp",
@@ -199,16 +201,26 @@ class ArticleContext:
 
     def place_of(self, prep: Any, types: frozenset[str] = PLACE_TYPES) -> Party | None:
         """The place a preposition's object names: its own name before the larger place that
-        holds it ("in Poland's Lublin region", "in the Lublin region of Poland": Lublin)."""
+        holds it ("in Poland's Lublin region", "in the Lublin region of Poland": Lublin), else
+        the place that holds it ("in Ukraine's capital", "in the city of Istanbul", "a bus in
+        Sumy") — not a place that only describes a possessor ("at the U.S. ambassador's
+        residence" is no place in the United States)."""
+
+        def is_place(p: Party | None) -> bool:
+            return p is not None and p.type in types and p.text.lower() not in self.lex.demonyms
+
         for pobj in (c for c in prep.children if c.dep_ == "pobj"):
-            for skip in (_CONTAINERS, frozenset()):
-                parties = [
-                    p
-                    for p in self.np_parties(pobj, resolve=False, skip=skip)
-                    if p.type in types and p.text.lower() not in self.lex.demonyms
-                ]
-                if parties:
-                    return parties[-1]
+            own = [p for p in self.np_parties(pobj, resolve=False, skip=_CONTAINERS) if is_place(p)]
+            if own:
+                return own[-1]
+            for child in pobj.children:
+                holder = self.party_at(child) if child.dep_ == "poss" else None
+                if holder is not None and is_place(holder):
+                    return holder
+                if child.dep_ == "prep" and child.lower_ in _HOLDING_PREPS:
+                    found = self.place_of(child, types)
+                    if found is not None:
+                        return found
         return None
 
     def np_parties(self, head: Any, *, resolve: bool = True, skip: frozenset[str] = frozenset()) -> list[Party]:

@@ -144,6 +144,17 @@ def test_sanctions_that_follow_are_a_threat_talks_that_follow_a_round_are_not() 
     assert _one("Further sanctions against Iran will follow, Canada said.", "sanction").status == "threatened"
 
 
+def test_a_place_that_holds_the_venue_is_the_events_one_that_describes_a_possessor_is_not() -> None:
+    cases = {
+        "Joe Biden met Xi Jinping at the U.S. ambassador's residence on Sunday.": None,
+        "Joe Biden met Xi Jinping at the French ambassador's residence in Lisbon on Sunday.": "lisbon",
+        "Joe Biden met Xi Jinping in the city of Lisbon on Sunday.": "lisbon",
+        "Joe Biden met Xi Jinping in Portugal's capital on Sunday.": "portugal",
+    }
+    for text, place in cases.items():
+        assert _one(text, "meeting").place == place, text
+
+
 def test_an_airstrike_is_a_strike() -> None:
     e = _one("An Israeli airstrike on a school in Khan Younis killed 12 people.", "strike")
     assert (e.participants, e.status) == (("israel",), "held")

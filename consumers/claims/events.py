@@ -295,6 +295,12 @@ def _object(ctx: ArticleContext, tok: Any, kind: str) -> tuple[str | None, tuple
     return None, None
 
 
+def _vague(ctx: ArticleContext, obj: str) -> bool:
+    """Whether what is proposed is only a word of the ``vague_objects`` list ("diplomacy")."""
+    words = [w for w in obj.lower().split() if w not in ("a", "an", "the", "more", "for")]
+    return " ".join(words) in ctx.lex.vague_objects
+
+
 def _is_direct(tok: Any, verb: Any) -> bool:
     """Is the event the verb's object or an adjunct of that very verb ("held a call", "the use
     of sanctions", "after meetings with X, Y said") rather than something deeper?"""
@@ -441,6 +447,8 @@ def _find(ctx: ArticleContext, tok: Any) -> _Found | None:
     when = find_time(ctx.time_candidates(tok), anchors, ctx.published, ctx.lex, future=ahead)
     status = _status_in_time(status, when, ctx.published)
     obj, obj_span = _object(ctx, tok, kind)
+    if kind in ("proposal", "offer", "demand") and obj is not None and _vague(ctx, obj):
+        return None  # "pushed for diplomacy", "called for calm": a stance, not a proposal of anything
     proposer = _proposer(ctx, tok, kind)
     if proposer:
         phrase = ctx.doc[tok.left_edge.i : tok.right_edge.i + 1]

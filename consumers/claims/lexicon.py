@@ -60,6 +60,7 @@ class Lexicon:
     call_markers: frozenset[str]
     call_marker_preps: frozenset[str]
     travel_verbs: frozenset[str]
+    vague_objects: frozenset[str]
     inherit_from: dict[str, tuple[str, ...]]
     precedence: tuple[str, ...]
     status_cues: dict[str, str]
@@ -127,6 +128,7 @@ class Lexicon:
             call_markers=frozenset(ev["call_markers"]),
             call_marker_preps=frozenset(ev["call_marker_preps"]),
             travel_verbs=frozenset(ev.get("travel_verbs", [])),
+            vague_objects=frozenset(ev.get("vague_objects", [])),
             inherit_from={k: tuple(v) for k, v in ev["inherit_from"].items()},
             prep_kind={k: dict(v) for k, v in ev.get("prep_kind", {}).items()},
             precedence=precedence,

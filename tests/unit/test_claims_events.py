@@ -155,6 +155,11 @@ def test_a_place_that_holds_the_venue_is_the_events_one_that_describes_a_possess
         assert _one(text, "meeting").place == place, text
 
 
+def test_a_proposal_of_nothing_in_particular_is_a_stance_not_a_proposal() -> None:
+    assert _events("While Joe Biden has pushed for diplomacy, critics note he avoided Xi Jinping.") == []
+    assert _one("Joe Biden pushed for more dialogue with China.", "proposal").object == "more dialogue with China"
+
+
 def test_an_airstrike_is_a_strike() -> None:
     e = _one("An Israeli airstrike on a school in Khan Younis killed 12 people.", "strike")
     assert (e.participants, e.status) == (("israel",), "held")

@@ -280,6 +280,9 @@ def _object(ctx: ArticleContext, tok: Any, kind: str) -> tuple[str | None, tuple
         if head.ent_type_ in ("DATE", "TIME"):
             continue  # "agreed on Thursday to resume talks": when, not what
         for t in ctx.doc[first:last]:
+            if t.i > first and t.dep_ == "prep" and any(c.ent_type_ in ("DATE", "TIME") for c in t.children):
+                last = t.i  # "a ceasefire on Saturday": when, not what
+                break
             if t.i > first and t.text in (",", "—", "–", ";", "("):
                 if t.text == "," and t.i < head.i:  # "an immediate, unconditional ceasefire"
                     continue
@@ -441,12 +444,14 @@ def _find(ctx: ArticleContext, tok: Any) -> _Found | None:
         parties = [p for p in parties if p.id != place.id] if kind in DIPLOMACY else parties
     tense_verb = tok.head if verb is None and tok.dep_ in ("nsubj", "nsubjpass") else verb
     status = _status(ctx, tok, kind, tense_verb)
+    obj, obj_span = _object(ctx, tok, kind)
     anchors = [tok] + ([verb] if verb is not None else [])
+    if obj_span is not None:  # "agreed to a ceasefire on Saturday": the day is the agreement's
+        anchors.append(ctx.doc[obj_span[0] : obj_span[1]].root)
     # (what is planned, proposed or threatened lies ahead: "talks before the end of June")
     ahead = status in ("planned", "proposed", "threatened")
     when = find_time(ctx.time_candidates(tok), anchors, ctx.published, ctx.lex, future=ahead)
     status = _status_in_time(status, when, ctx.published)
-    obj, obj_span = _object(ctx, tok, kind)
     if kind in ("proposal", "offer", "demand") and obj is not None and _vague(ctx, obj):
         return None  # "pushed for diplomacy", "called for calm": a stance, not a proposal of anything
     proposer = _proposer(ctx, tok, kind)

@@ -160,6 +160,11 @@ def test_a_proposal_of_nothing_in_particular_is_a_stance_not_a_proposal() -> Non
     assert _one("Joe Biden pushed for more dialogue with China.", "proposal").object == "more dialogue with China"
 
 
+def test_the_day_of_an_agreement_said_after_its_object_is_its_time_not_its_object() -> None:
+    e = _one("Joe Biden and Xi Jinping agreed to a full and immediate ceasefire on Saturday.", "agreement")
+    assert (e.object, e.time.date if e.time else None) == ("a full and immediate ceasefire", "2024-03-02")
+
+
 def test_an_airstrike_is_a_strike() -> None:
     e = _one("An Israeli airstrike on a school in Khan Younis killed 12 people.", "strike")
     assert (e.participants, e.status) == (("israel",), "held")

@@ -293,6 +293,8 @@ class ArticleContext:
             return [p] if p is not None else []
         if low in self.lex.plural_pronouns:
             return self.recent_group(tok.idx)
+        if low in ("it", "its"):
+            return self._reporting_body(tok)
         if tok.pos_ == "NOUN" and any(c.lower_ in ("the", "these", "those", "both") for c in tok.children):
             for prev in reversed(list(self._tokens_before(tok))):
                 if prev.lemma_.lower() == tok.lemma_.lower() and prev.i != tok.i:
@@ -303,6 +305,18 @@ class ArticleContext:
                 # "the two leaders", "both presidents": the people of the last group named
                 return [p for p in self.recent_group(tok.idx) if p.type == "PERSON"]
         return []
+
+    def _reporting_body(self, tok: Any) -> list[Party]:
+        """ "It" in what a state or body says of itself: "Pakistan said it had launched attacks"
+        is Pakistan; any other "it" stays unresolved."""
+        speech = next((a for a in tok.ancestors if a.lemma_.lower() in self.lex.speech_verbs), None)
+        if speech is None:
+            return []
+        subj = next((c for c in speech.children if c.dep_ == "nsubj"), None)
+        if subj is None or subj.i > tok.i:
+            return []
+        found = self.np_parties(subj, resolve=False)
+        return found if found and all(p.type in ("ORG", "GPE", "NORP") for p in found) else []
 
     def _tokens_before(self, tok: Any) -> Iterator[Any]:
         start = max(0, tok.i - 400)

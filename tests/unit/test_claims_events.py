@@ -165,6 +165,12 @@ def test_the_day_of_an_agreement_said_after_its_object_is_its_time_not_its_objec
     assert (e.object, e.time.date if e.time else None) == ("a full and immediate ceasefire", "2024-03-02")
 
 
+def test_it_in_what_a_state_says_of_itself_is_that_state() -> None:
+    e = _one("Vietnam said it had launched retaliatory attacks on the border posts.", "strike")
+    assert (e.participants, e.status) == (("vietnam",), "held")
+    assert _events("The report said it had launched retaliatory attacks on the border posts.") == []
+
+
 def test_an_airstrike_is_a_strike() -> None:
     e = _one("An Israeli airstrike on a school in Khan Younis killed 12 people.", "strike")
     assert (e.participants, e.status) == (("israel",), "held")

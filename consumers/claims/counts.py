@@ -342,7 +342,12 @@ def _claim(ctx: ArticleContext, f: _Found) -> Claim:
     # from another incident's count
     clauses = [*verbs, *(c for v in verbs for c in v.children if c.dep_ == "conj" and c.pos_ == "VERB")]
     how = [c for v in clauses for c in v.children if c.dep_ == "advcl" and _how(c)]
-    place = ctx.place_near([f.anchor, *verbs], _PLACE_PREPS, within=[*([subject] if subject else []), *how])
+    # "a drone hit a building in Kharkiv, injuring five": the clause the participle tells of
+    hits = [v.head for v in verbs if v.dep_ == "advcl" and v.tag_ == "VBG" and v.head.pos_ == "VERB"]
+    hit = [c for h in hits for c in h.children if c.dep_ == "dobj"]
+    place = ctx.place_near(
+        [f.anchor, *verbs, *hits], _PLACE_PREPS, within=[*([subject] if subject else []), *how, *hit]
+    )
     when = find_time(ctx.time_candidates(f.anchor), [f.anchor, *verbs], ctx.published, ctx.lex)
     return Claim(
         kind="count",

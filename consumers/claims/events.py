@@ -82,8 +82,8 @@ def _trigger_kind(ctx: ArticleContext, tok: Any) -> str | None:
         needed = lex.needs_prep.get(lemma)
         if needed is not None:
             kids = {c.lower_ for c in tok.children} | {c.lemma_.lower() for c in tok.children}
-            if not kids & needed:
-                return None
+            if not kids & needed:  # ("Putin and Trump spoke by phone": no "with", still a call)
+                return "call" if _by_phone(lex, tok) else None
         return kind
     return None
 

@@ -62,6 +62,9 @@ def test_where_a_count_happened_is_found_in_its_verbs_subject_too() -> None:
     for text, want in cases.items():
         (claim,) = of_kind(text, "count")
         assert (claim.count.category, claim.count.place) == ("killed", want), text
+    # the clause a participle tells of
+    text = "A drone hit an apartment building in Tartu, injuring five people."
+    assert [(c.count.category, c.count.place) for c in of_kind(text, "count")] == [("injured", "tartu")]
     # the clause of how it happened, hung on the last of two verbs
     text = "Six people were killed and ten wounded when rockets hit a square in Tartu on Friday."
     assert [(c.count.category, c.count.place) for c in of_kind(text, "count")] == [
@@ -104,6 +107,10 @@ def test_years_times_durations_and_ordinals_are_not_counts() -> None:
 
 def test_days_of_a_truce() -> None:
     assert _counts("Both governments backed a 45-day truce along the front.") == [("ceasefire_days", 45, False)]
+
+
+def test_soldiers_exchanged_are_prisoners_exchanged() -> None:
+    assert _counts("A further 307 soldiers were exchanged on Saturday.") == [("prisoners_exchanged", 307, False)]
 
 
 def test_prisoners_exchanged() -> None:

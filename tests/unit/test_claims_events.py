@@ -171,6 +171,15 @@ def test_it_in_what_a_state_says_of_itself_is_that_state() -> None:
     assert _events("The report said it had launched retaliatory attacks on the border posts.") == []
 
 
+def test_two_leaders_who_spoke_by_phone_held_a_call() -> None:
+    e = _one("Joe Biden and Xi Jinping spoke by phone for more than two hours on Monday.", "call")
+    assert (set(e.participants), e.status, e.time.date if e.time else None) == (
+        {"joe-biden", "xi-jinping"},
+        "held",
+        "2024-03-04",
+    )
+
+
 def test_an_airstrike_is_a_strike() -> None:
     e = _one("An Israeli airstrike on a school in Khan Younis killed 12 people.", "strike")
     assert (e.participants, e.status) == (("israel",), "held")

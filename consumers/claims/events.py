@@ -133,7 +133,7 @@ def _place(ctx: ArticleContext, tok: Any, verb: Any | None, kind: str) -> Party 
     """Where the event happens: "talks in Istanbul"; a strike's is often where its target is
     ("a strike on a bus in Sumy", "struck a hospital in Kharkiv"): without it, every strike by
     one side was one item."""
-    tokens = [tok] + ([verb] if verb is not None else [])
+    tokens = [tok, *_clause_verbs(verb)]
     if kind != "strike":
         # "met William Burns in Doha": the parser often hangs the place on the person met
         met = [c for c in tok.children if c.dep_ == "dobj"] if tok.pos_ == "VERB" else []
@@ -146,6 +146,14 @@ def _place(ctx: ArticleContext, tok: Any, verb: Any | None, kind: str) -> Party 
     # "an assault on Ukraine" tells no strike from another: a country is no strike's place
     countries = {c.lower() for c in ctx.lex.demonyms.values()}
     return None if place is None or place.text.lower() in countries or place.id in countries else place
+
+
+def _clause_verbs(verb: Any | None) -> list[Any]:
+    """The verb that governs the event and those it controls, where its time and place are
+    said ("talks are scheduled to take place in London on Wednesday")."""
+    if verb is None:
+        return []
+    return [verb, *(c for c in verb.children if c.dep_ == "xcomp" and c.pos_ in ("VERB", "AUX"))]
 
 
 def _gone_to(ctx: ArticleContext, tok: Any, verb: Any | None) -> Party | None:
@@ -402,7 +410,8 @@ def _find(ctx: ArticleContext, tok: Any) -> _Found | None:
         if kind == "call" and tok.tag_ == "VBG" and tok.dep_ == "advcl":
             return None  # "Speaking to reporters, X said …" frames a statement, it is no call
         verb = tok
-        subj = ctx.subject_of(tok)
+        # a gerund that is itself a subject ("Kyiv says shelling continued") has no agent above
+        subj = ctx.subject_of(tok) if tok.dep_ not in ("nsubj", "nsubjpass", "csubj") else None
         if subj is not None and _trigger_kind(ctx, subj[0]) is None:
             parties.extend(subj[1])
         for child in tok.children:
@@ -439,13 +448,15 @@ def _find(ctx: ArticleContext, tok: Any) -> _Found | None:
         parties = [p for p in parties if p.type in STATE_TYPES or p.type == "ORG"]
     if kind == "meeting" and len(unique(parties)) > 1 and all(p.type in STATE_TYPES for p in parties):
         kind = "talks"  # states hold talks; people meet
-    place = place or _place(ctx, tok, verb, kind)
+    # the verb whose subject the event is frames it too ("talks are scheduled to take place in London")
+    frame = verb if verb is not None or tok.dep_ not in ("nsubj", "nsubjpass") else tok.head
+    place = place or _place(ctx, tok, frame, kind)
     if place is not None:
         parties = [p for p in parties if p.id != place.id] if kind in DIPLOMACY else parties
     tense_verb = tok.head if verb is None and tok.dep_ in ("nsubj", "nsubjpass") else verb
     status = _status(ctx, tok, kind, tense_verb)
     obj, obj_span = _object(ctx, tok, kind)
-    anchors = [tok] + ([verb] if verb is not None else [])
+    anchors = [tok, *_clause_verbs(frame)]
     if obj_span is not None:  # "agreed to a ceasefire on Saturday": the day is the agreement's
         anchors.append(ctx.doc[obj_span[0] : obj_span[1]].root)
     # (what is planned, proposed or threatened lies ahead: "talks before the end of June")

@@ -180,6 +180,15 @@ def test_two_leaders_who_spoke_by_phone_held_a_call() -> None:
     )
 
 
+def test_where_and_when_talks_are_scheduled_to_take_place() -> None:
+    e = _one("Talks between Joe Biden and Xi Jinping are scheduled to take place in Lisbon on Friday.", "talks")
+    assert (e.status, e.place, e.time.date if e.time else None) == ("planned", "lisbon", "2024-03-08")
+
+
+def test_a_shelling_that_is_a_reported_subject_has_no_agent_in_the_reporter() -> None:
+    assert _events("Vietnam says shelling continued.") == []
+
+
 def test_an_airstrike_is_a_strike() -> None:
     e = _one("An Israeli airstrike on a school in Khan Younis killed 12 people.", "strike")
     assert (e.participants, e.status) == (("israel",), "held")

@@ -107,6 +107,7 @@ def test_years_times_durations_and_ordinals_are_not_counts() -> None:
 
 def test_days_of_a_truce() -> None:
     assert _counts("Both governments backed a 45-day truce along the front.") == [("ceasefire_days", 45, False)]
+    assert _counts("The president declared a 36-hour holiday ceasefire.") == [("ceasefire_hours", 36, False)]
 
 
 def test_soldiers_exchanged_are_prisoners_exchanged() -> None:

@@ -227,6 +227,14 @@ def test_vague_mentions_that_disagree_do_not_meet_in_the_item_they_would_each_jo
     assert sorted(i["sources"] for i in strikes) == [1, 1, 2]
 
 
+def test_a_truce_of_some_days_or_hours_is_a_proposal_of_it() -> None:
+    """ "A 45-day truce", "a 36-hour ceasefire": a count of its length implies the proposal."""
+    arts = list(seed_articles().values())
+    claims = _claims_event(arts[0], [_count_claim("d", "ceasefire_days", 45), _count_claim("h", "ceasefire_hours", 36)])
+    proposals = build([arts[0], claims]).state()["sections"]["proposals"]
+    assert sorted(i["object"] for i in proposals) == ["36-hour ceasefire", "45-day ceasefire"]
+
+
 def test_different_dates_are_different_items() -> None:
     arts = list(seed_articles().values())
     a = _claims_event(

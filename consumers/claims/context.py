@@ -304,6 +304,9 @@ class ArticleContext:
             if tok.tag_ == "NNS" and tok.lemma_.lower() in self.lex.leader_titles:
                 # "the two leaders", "both presidents": the people of the last group named
                 return [p for p in self.recent_group(tok.idx) if p.type == "PERSON"]
+            if tok.tag_ == "NNS" and tok.lemma_.lower() in self.lex.group_nouns:
+                # "the two sides", "both delegations": the parties of the last group named
+                return self.recent_group(tok.idx)
         return []
 
     def _reporting_body(self, tok: Any) -> list[Party]:

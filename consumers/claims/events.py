@@ -29,6 +29,8 @@ CONDITIONS = frozenset({"if", "unless"})
 CONTRASTS = frozenset({"while", "whereas", "although", "though"})
 #: Conjunctions that make a clause the condition of another ("… would come when they meet").
 HYPOTHESES = frozenset({"if", "unless", "when", "once", "until"})
+#: Prepositions of what has not happened yet: "before agreeing to a ceasefire", "until talks".
+NOT_YET = frozenset({"before", "until", "pending"})
 #: What makes that other clause only supposed.
 MODALS = frozenset({"would", "could", "might"})
 OBJECT_PREPS = frozenset({"for", "to", "on", "of", "including"})
@@ -186,7 +188,9 @@ def _status(ctx: ArticleContext, tok: Any, kind: str, verb: Any | None) -> str:
     lex = ctx.lex
     if tok.dep_ == "pobj" and tok.head.lower_ in PAST_FRAMES:
         return "agreed" if kind == "agreement" else "held"  # "during the meeting, …", "after talks, …"
-    if _hypothetical(tok if tok.pos_ == "VERB" else verb):
+    clause = tok if tok.pos_ == "VERB" else verb
+    if _hypothetical(clause) or (clause is not None and clause.dep_ == "pcomp" and clause.head.lower_ in NOT_YET):
+        # ("… before agreeing to a ceasefire": no ceasefire agreed)
         return "threatened" if kind in THREAT_KINDS else "proposed"
     cues: set[str] = set()
     own_cues = lex.kind_status_cues.get(kind, {})
@@ -255,8 +259,8 @@ def _negated(ctx: ArticleContext, tok: Any, verb: Any | None) -> bool:
     if any(c.dep_ == "neg" for c in tok.children) and tok.pos_ == "VERB":
         return True
     head = tok.head
-    if tok.dep_ == "pobj" and head.lower_ in lex.negation_preps:
-        return True
+    if tok.dep_ in ("pobj", "pcomp") and head.lower_ in lex.negation_preps:
+        return True  # "without a deal", "without agreeing to …"
     for anc in list(tok.ancestors)[:3]:  # "had no plans to meet", "no intention of signing a deal"
         if anc.pos_ == "NOUN" and any(c.dep_ == "det" and c.lower_ in lex.negation_dets for c in anc.children):
             return True

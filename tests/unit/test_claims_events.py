@@ -189,6 +189,30 @@ def test_a_shelling_that_is_a_reported_subject_has_no_agent_in_the_reporter() ->
     assert _events("Vietnam says shelling continued.") == []
 
 
+def test_what_is_to_come_before_something_else_has_not_happened() -> None:
+    """ "… before agreeing to a ceasefire" agrees no ceasefire (it had made one agreed, which
+    the view reads as the ceasefire's status); "without agreeing" negates it."""
+    text = (
+        "Vietnam and Laos held talks in Hanoi on Friday. "
+        "Vietnam demanded that Laos withdraw its troops from the border before agreeing to a ceasefire."
+    )
+    deals = [e for e in _events(text) if e.kind == "agreement"]
+    assert [(set(e.participants), e.status) for e in deals] == [({"vietnam", "laos"}, "proposed")]
+    text = "Vietnam and Laos held talks in Hanoi on Friday. Vietnam left the talks without agreeing to a ceasefire."
+    assert [e.negated for e in _events(text) if e.kind == "agreement"] == [True]
+    e = _one("Joe Biden had challenged Xi Jinping to meet him in person in Hanoi.", "meeting")
+    assert e.status == "proposed"
+
+
+def test_the_two_sides_are_the_parties_last_named_together() -> None:
+    text = (
+        "Vietnam and Laos have long disputed their border. "
+        "The two sides agreed on Friday to exchange 300 prisoners of war each."
+    )
+    e = _one(text, "agreement")
+    assert (set(e.participants), e.status) == ({"vietnam", "laos"}, "agreed")
+
+
 def test_an_airstrike_is_a_strike() -> None:
     e = _one("An Israeli airstrike on a school in Khan Younis killed 12 people.", "strike")
     assert (e.participants, e.status) == (("israel",), "held")

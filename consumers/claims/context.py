@@ -302,8 +302,12 @@ class ArticleContext:
                     if found:
                         return found
             if tok.tag_ == "NNS" and tok.lemma_.lower() in self.lex.leader_titles:
-                # "the two leaders", "both presidents": the people of the last group named
-                return [p for p in self.recent_group(tok.idx) if p.type == "PERSON"]
+                # "the two leaders", "both presidents": the people of the last group named, else
+                # the last two people named ("Trump said Putin was not ready, a day after the
+                # two leaders held a call")
+                people = [p for p in self.recent_group(tok.idx) if p.type == "PERSON"]
+                two = any(c.lower_ in ("two", "both") for c in tok.children)
+                return people if len(people) > 1 or not two else self.last_people(tok.idx, 2)
             if tok.tag_ == "NNS" and tok.lemma_.lower() in self.lex.group_nouns:
                 # "the two sides", "both delegations": the parties of the last group named
                 return self.recent_group(tok.idx)
@@ -352,6 +356,26 @@ class ArticleContext:
         last_sent = max(self.sent_at(b[1]).start_char for b in best)
         pool = [b for b in best if b[1] >= last_sent]
         return max(pool, key=lambda t: (t[0], t[1]))[2]
+
+    def last_people(self, before: int, n: int) -> list[Party]:
+        """The last ``n`` distinct people named before ``before`` (outside quotations), in the
+        sentence before it or its own; fewer than ``n``: none."""
+        sent = self.sent_at(before)
+        if sent is None:
+            return []
+        prev = self.sent_at(sent.start_char - 2) if sent.start_char > 1 else None
+        start = (prev if prev is not None else sent).start_char
+        found: list[tuple[int, Party]] = []
+        for e in self.entities.entities:
+            if e.type != "PERSON":
+                continue
+            starts = [
+                m.start for m in e.mentions if start <= m.start and m.end <= before and not self.inside_quote(m.start)
+            ]
+            if starts:
+                found.append((max(starts), Party(self._fold.get(e.id, e.id), e.type, e.name)))
+        latest = [p for _at, p in sorted(found, key=lambda t: t[0], reverse=True)[:n]]
+        return latest if len(latest) == n else []
 
     def recent_group(self, before: int) -> list[Party]:
         """Antecedent of "they": the most recent plural subject that names entities."""

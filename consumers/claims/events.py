@@ -25,8 +25,8 @@ REPORTED_KINDS = frozenset({"sanction"})
 REFERRING_DETS = frozenset({"the", "this", "that", "these", "those", "their", "his", "her", "its", "our", "such"})
 TWO_SIDED = frozenset({"call", "meeting", "talks", "agreement"})
 CONDITIONS = frozenset({"if", "unless"})
-#: Conjunctions of a clause that tells another event than its main clause's.
-CONTRASTS = frozenset({"while", "whereas", "although", "though"})
+#: Conjunctions of a clause that tells another event, at its own time, than its main clause's.
+OWN_CLAUSES = frozenset({"while", "whereas", "although", "though", "after", "since", "because"})
 #: Conjunctions that make a clause the condition of another ("… would come when they meet").
 HYPOTHESES = frozenset({"if", "unless", "when", "once", "until"})
 #: Prepositions of what has not happened yet: "before agreeing to a ceasefire", "until talks".
@@ -211,8 +211,10 @@ def _status(ctx: ArticleContext, tok: Any, kind: str, verb: Any | None) -> str:
                 cues.add("threatened")  # "sanctions if Russia fails to …": a conditional threat
         if node is not tok and node.lemma_.lower() in lex.speech_verbs and node.lemma_.lower() not in lex.status_cues:
             break
-        if node.dep_ == "advcl" and any(c.dep_ == "mark" and c.lower_ in CONTRASTS for c in node.children):
-            break  # "…, while Washington announced sanctions": that clause's, not the main one's
+        if node.dep_ == "advcl" and any(c.dep_ == "mark" and c.lower_ in OWN_CLAUSES for c in node.children):
+            # "…, while Washington announced sanctions", "a day after the two leaders held a
+            # call": that clause's status, not the main one's ("not ready" made the call proposed)
+            break
     if "threatened" in cues and kind not in THREAT_KINDS:
         cues.discard("threatened")
         cues.add("proposed")

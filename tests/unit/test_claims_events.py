@@ -213,6 +213,14 @@ def test_the_two_sides_are_the_parties_last_named_together() -> None:
     assert (set(e.participants), e.status) == ({"vietnam", "laos"}, "agreed")
 
 
+def test_a_call_the_two_leaders_held_a_day_before_is_held_and_theirs() -> None:
+    """ "The two leaders" with no group named: the last two people named; the call of an
+    after-clause takes no status from the main clause ("not ready" had made it proposed)."""
+    text = 'Joe Biden said that Xi Jinping was "not ready" to end the dispute, a day after the two leaders held a call.'
+    e = _one(text, "call")
+    assert (set(e.participants), e.status) == ({"joe-biden", "xi-jinping"}, "held")
+
+
 def test_an_airstrike_is_a_strike() -> None:
     e = _one("An Israeli airstrike on a school in Khan Younis killed 12 people.", "strike")
     assert (e.participants, e.status) == (("israel",), "held")

@@ -466,6 +466,8 @@ class ArticleContext:
                 if subj and subj[0].i != token.i:
                     parties = self.np_parties(subj[0])
                     phrase = self.doc[subj[0].left_edge.i : subj[0].right_edge.i + 1].text
+                    if subj[0].pos_ == "PRON" and parties:
+                        phrase = parties[0].text  # ("He said …": who, not "He")
                     return AssertedBy("source", phrase, parties[0].id if parties else None)
         return AssertedBy("outlet", self.outlet or "outlet", None)
 

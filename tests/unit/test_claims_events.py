@@ -221,6 +221,16 @@ def test_a_call_the_two_leaders_held_a_day_before_is_held_and_theirs() -> None:
     assert (set(e.participants), e.status) == ({"joe-biden", "xi-jinping"}, "held")
 
 
+def test_tariffs_threatened_are_pressure_and_a_pronoun_source_is_named() -> None:
+    text = "Joe Biden met reporters on Monday. He said Washington could impose tariffs on Chinese steel."
+    (claim,) = [c for c in of_kind(text, "event") if c.event.kind == "sanction"]
+    assert (claim.event.status, claim.asserted_by.text, claim.asserted_by.entity) == (
+        "threatened",
+        "Joe Biden",
+        "joe-biden",
+    )
+
+
 def test_an_airstrike_is_a_strike() -> None:
     e = _one("An Israeli airstrike on a school in Khan Younis killed 12 people.", "strike")
     assert (e.participants, e.status) == (("israel",), "held")

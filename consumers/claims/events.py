@@ -211,6 +211,8 @@ def _status(ctx: ArticleContext, tok: Any, kind: str, verb: Any | None) -> str:
                 cues.add("threatened")  # "sanctions if Russia fails to …": a conditional threat
         if node is not tok and node.lemma_.lower() in lex.speech_verbs and node.lemma_.lower() not in lex.status_cues:
             break
+        if node.dep_ == "relcl":
+            break  # "Yermak, who attended the meetings, called them positive": not a call for them
         if node.dep_ == "advcl" and any(c.dep_ == "mark" and c.lower_ in OWN_CLAUSES for c in node.children):
             # "…, while Washington announced sanctions", "a day after the two leaders held a
             # call": that clause's status, not the main one's ("not ready" made the call proposed)

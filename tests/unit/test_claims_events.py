@@ -231,6 +231,11 @@ def test_tariffs_threatened_are_pressure_and_a_pronoun_source_is_named() -> None
     )
 
 
+def test_an_event_in_a_relative_clause_takes_no_cue_from_the_main_clause() -> None:
+    text = "Joe Biden met Xi Jinping in Hanoi. Xi, who attended the Hanoi meeting, called it positive."
+    assert {e.status for e in _events(text) if e.kind == "meeting"} == {"held"}
+
+
 def test_an_airstrike_is_a_strike() -> None:
     e = _one("An Israeli airstrike on a school in Khan Younis killed 12 people.", "strike")
     assert (e.participants, e.status) == (("israel",), "held")

@@ -41,6 +41,8 @@ PLACE_PREPS = frozenset({"in", "at"})
 TARGET_PREPS = frozenset({"on", "against"})
 #: An event's place may be an organisation's ("talks at the Vatican").
 EVENT_PLACE_TYPES = frozenset({"GPE", "LOC", "FAC", "ORG"})
+#: Modifiers that tell which one a noun names ("30-day ceasefire", "Easter truce").
+NAMING_DEPS = frozenset({"compound", "amod", "nummod", "npadvmod"})
 OBJECT_DEPS = frozenset({"dobj", "xcomp", "ccomp", "pobj", "prep", "acl", "relcl", "pcomp"})
 
 
@@ -68,7 +70,7 @@ def _trigger_kind(ctx: ArticleContext, tok: Any) -> str | None:
     if tok.pos_ in ("NOUN", "PROPN"):
         kind = lex.event_nouns.get(lemma) or lex.event_nouns.get(low)
         if kind is None:
-            return None
+            return "agreement" if _in_force_verb(ctx, tok) is not None else None
         preps = {c.lower_ for c in tok.children if c.dep_ == "prep"}
         for prep, other in lex.prep_kind.get(lemma, {}).items():
             if prep in preps:
@@ -87,6 +89,35 @@ def _trigger_kind(ctx: ArticleContext, tok: Any) -> str | None:
             if not kids & needed:  # ("Putin and Trump spoke by phone": no "with", still a call)
                 return "call" if _by_phone(lex, tok) else None
         return kind
+    return None
+
+
+def _in_force_verb(ctx: ArticleContext, tok: Any) -> Any | None:
+    """The verb that tells a ceasefire noun is in force ("the truce took effect", "reached a
+    ceasefire", "a ceasefire brokered by Egypt", "the ceasefire, which began on Sunday"), if any."""
+    lex = ctx.lex
+    if tok.lemma_.lower() not in lex.in_force_nouns and tok.lower_ not in lex.in_force_nouns:
+        return None
+
+    def says_in_force(verb: Any, as_subject: bool) -> bool:
+        lemma = verb.lemma_.lower()
+        if not as_subject:
+            return lemma in lex.in_force_object_verbs
+        needed = lex.in_force_subject_verbs.get(lemma)
+        if needed is None:
+            return False
+        near = {w.lemma_.lower() for c in verb.children for w in (c, *c.children)}
+        return "" in needed or bool(near & needed)
+
+    head = tok.head
+    if tok.dep_ == "nsubj" and head.pos_ in ("VERB", "AUX") and says_in_force(head, as_subject=True):
+        return head
+    if tok.dep_ in ("dobj", "nsubjpass") and head.pos_ == "VERB" and says_in_force(head, as_subject=False):
+        return head
+    for clause in (c for c in tok.children if c.dep_ in ("acl", "relcl") and c.pos_ == "VERB"):
+        relative = any(c.dep_ == "nsubj" and c.tag_ in ("WDT", "WP") for c in clause.children)
+        if says_in_force(clause, as_subject=relative) or (clause.tag_ == "VBN" and says_in_force(clause, False)):
+            return clause
     return None
 
 
@@ -184,9 +215,11 @@ def _path(tok: Any, steps: int = 5) -> list[Any]:
     return out
 
 
-def _status(ctx: ArticleContext, tok: Any, kind: str, verb: Any | None) -> str:
+def _status(ctx: ArticleContext, tok: Any, kind: str, verb: Any | None, in_force: bool = False) -> str:
+    """The status the cues around the trigger give; ``in_force``: a ceasefire a verb tells is in
+    force ("the truce began"), agreed unless a cue says otherwise."""
     lex = ctx.lex
-    if tok.dep_ == "pobj" and tok.head.lower_ in PAST_FRAMES:
+    if _in_past_frame(tok):
         return "agreed" if kind == "agreement" else "held"  # "during the meeting, …", "after talks, …"
     clause = tok if tok.pos_ == "VERB" else verb
     if _hypothetical(clause) or (clause is not None and clause.dep_ == "pcomp" and clause.head.lower_ in NOT_YET):
@@ -233,10 +266,19 @@ def _status(ctx: ArticleContext, tok: Any, kind: str, verb: Any | None) -> str:
         # "agreed to resume talks": talks to come; "agreed new sanctions": sanctions adopted
         return "held" if kind in THREAT_KINDS else "planned"
     if kind == "agreement" and chosen in ("held", "planned"):
-        if not cues:
-            return "proposed"  # a deal only mentioned ("discussed the deal") is not one reached
+        if not cues:  # a deal only mentioned ("discussed the deal") is not one reached
+            return "agreed" if in_force else "proposed"
         return "agreed" if chosen == "held" else chosen
     return chosen
+
+
+def _in_past_frame(tok: Any) -> bool:
+    """ "after talks, …", "during the meeting", "after weeks of talks", "following two rounds of
+    negotiations": an event the sentence tells as past, whatever its main verb's tense."""
+    cur = tok
+    while cur.dep_ == "pobj" and cur.head.lower_ == "of" and cur.head.head.pos_ == "NOUN":
+        cur = cur.head.head
+    return bool(cur.dep_ == "pobj" and cur.head.lower_ in PAST_FRAMES)
 
 
 def _hypothetical(clause: Any | None) -> bool:
@@ -312,6 +354,13 @@ def _object(ctx: ArticleContext, tok: Any, kind: str) -> tuple[str | None, tuple
         text = span.text if len(span.text) <= 160 else span.text[:157] + "…"
         return text, (span.start, span.end)
     return None, None
+
+
+def _named(ctx: ArticleContext, tok: Any) -> tuple[str, tuple[int, int]]:
+    """A noun with the words that say which one it is: "30-day ceasefire", "Easter truce"."""
+    left = min([tok.i] + [c.left_edge.i for c in tok.children if c.dep_ in NAMING_DEPS and c.i < tok.i])
+    span = ctx.doc[left : tok.i + 1]
+    return span.text, (span.start, span.end)
 
 
 def _vague(ctx: ArticleContext, obj: str) -> bool:
@@ -462,9 +511,16 @@ def _find(ctx: ArticleContext, tok: Any) -> _Found | None:
     if place is not None:
         parties = [p for p in parties if p.id != place.id] if kind in DIPLOMACY else parties
     tense_verb = tok.head if verb is None and tok.dep_ in ("nsubj", "nsubjpass") else verb
-    status = _status(ctx, tok, kind, tense_verb)
+    in_force = kind == "agreement" and tok.pos_ != "VERB" and _in_force_verb(ctx, tok) is not None
+    status = _status(ctx, tok, kind, tense_verb, in_force=in_force)
     obj, obj_span = _object(ctx, tok, kind)
-    anchors = [tok, *_clause_verbs(frame)]
+    if in_force:
+        if status not in ("agreed", "planned"):
+            return None  # "the ceasefire must hold", "failed to reach a truce": none reported in force
+        obj, obj_span = _named(ctx, tok)
+    # (the main clause's day is not that of talks it tells as past: "reached a truce on Friday
+    # after weeks of talks")
+    anchors = [tok] if _in_past_frame(tok) else [tok, *_clause_verbs(frame)]
     if obj_span is not None:  # "agreed to a ceasefire on Saturday": the day is the agreement's
         anchors.append(ctx.doc[obj_span[0] : obj_span[1]].root)
     # (what is planned, proposed or threatened lies ahead: "talks before the end of June")

@@ -62,6 +62,9 @@ class Lexicon:
     call_marker_preps: frozenset[str]
     travel_verbs: frozenset[str]
     vague_objects: frozenset[str]
+    in_force_nouns: frozenset[str]
+    in_force_subject_verbs: dict[str, frozenset[str]]
+    in_force_object_verbs: frozenset[str]
     inherit_from: dict[str, tuple[str, ...]]
     precedence: tuple[str, ...]
     status_cues: dict[str, str]
@@ -131,6 +134,11 @@ class Lexicon:
             call_marker_preps=frozenset(ev["call_marker_preps"]),
             travel_verbs=frozenset(ev.get("travel_verbs", [])),
             vague_objects=frozenset(ev.get("vague_objects", [])),
+            in_force_nouns=frozenset(ev.get("in_force", {}).get("nouns", [])),
+            in_force_subject_verbs={
+                k: frozenset(v) for k, v in ev.get("in_force", {}).get("subject_verbs", {}).items()
+            },
+            in_force_object_verbs=frozenset(ev.get("in_force", {}).get("object_verbs", [])),
             inherit_from={k: tuple(v) for k, v in ev["inherit_from"].items()},
             prep_kind={k: dict(v) for k, v in ev.get("prep_kind", {}).items()},
             precedence=precedence,

@@ -32,6 +32,7 @@ from consumers.projector.facts import (
     facts_from_claims,
     lexicon,
     match_key_of,
+    object_tokens,
     titles_from_mentions,
 )
 from consumers.projector.merge import Sig
@@ -813,7 +814,8 @@ class TalksView:
 
     def _names_ceasefire(self, item: Mapping[str, Any]) -> bool:
         """Whether an agreement's or proposal's object (any variant) is a ceasefire."""
-        words = {w for v in item.get("object_variants", []) for w in str(v).lower().replace("-", " ").split()}
+        # (as the merge reads them: "truce", "cease-fire" are the synonyms of "ceasefire")
+        words = {w for v in item.get("object_variants", []) for w in object_tokens(str(v), self.lex)}
         return bool(words & self.lex.ceasefire_terms)
 
     def item(self, item_id: str) -> dict[str, Any] | None:

@@ -340,3 +340,40 @@ def test_a_meeting_acknowledged_is_not_held_by_the_aspect_of_acknowledging() -> 
     text = "Paris and Berlin have acknowledged the importance of a meeting between Emmanuel Macron and Olaf Scholz."
     assert _one(text, "meeting").status == "proposed"
     assert _one("Emmanuel Macron has met Olaf Scholz in Berlin.", "meeting").status == "held"
+
+
+def test_a_ceasefire_in_force_is_an_agreement() -> None:
+    """A ceasefire a verb tells is in force ("took effect", "reached", "brokered", "signed") is
+    an agreement of its parties, named by its own words; a broker is no party."""
+    took = _one("A ceasefire between Ethiopia and Eritrea took effect on Sunday.", "agreement")
+    assert (set(took.participants), took.status, took.object) == ({"ethiopia", "eritrea"}, "agreed", "ceasefire")
+    assert took.time is not None and took.time.date == "2024-03-03"
+    brokered = _one("Qatar brokered a 10-day truce between Ethiopia and Eritrea last week.", "agreement")
+    assert (set(brokered.participants), brokered.object) == ({"ethiopia", "eritrea"}, "10-day truce")
+    signed = _one("Armenia and Azerbaijan signed a ceasefire in Moscow on Tuesday.", "agreement")
+    assert (signed.status, signed.place) == ("agreed", "moscow")
+
+
+def test_a_ceasefire_not_told_in_force_is_no_event() -> None:
+    """Named without a verb of force, wished for, or failed, a ceasefire is no agreement (the
+    truce that "came hours after" something, one that "must hold", one they "failed to reach")."""
+    for text in (
+        "The truce between Ethiopia and Eritrea came hours after Qatar announced the deal.",
+        "The ceasefire between Ethiopia and Eritrea must hold, the UN chief said.",
+        "Ethiopia and Eritrea failed to reach a ceasefire in Geneva.",
+        "Mediators urged Ethiopia and Eritrea to reach a ceasefire.",
+        "Hopefully a ceasefire between Ethiopia and Eritrea will take place.",
+    ):
+        assert not [e for e in _events(text) if e.kind == "agreement"], text
+
+
+def test_a_ceasefire_due_to_take_effect_is_planned() -> None:
+    e = _one("A 30-day ceasefire between Armenia and Azerbaijan will take effect on Monday.", "agreement")
+    assert (e.status, e.object) == ("planned", "30-day ceasefire")
+
+
+def test_talks_told_as_past_inside_a_phrase_are_held_and_take_no_date_of_the_main_clause() -> None:
+    """ "after weeks of talks": held talks (they had been planned), and Friday is the truce's day."""
+    talks = _one("Ethiopia and Eritrea reached a truce on Friday after weeks of talks in Nairobi.", "talks")
+    assert talks.status == "held"
+    assert talks.time is None or talks.time.date != "2024-03-01"

@@ -235,6 +235,16 @@ def test_a_truce_of_some_days_or_hours_is_a_proposal_of_it() -> None:
     assert sorted(i["object"] for i in proposals) == ["36-hour ceasefire", "45-day ceasefire"]
 
 
+def test_a_truce_agreed_under_any_of_its_names_decides_the_ceasefire_status() -> None:
+    """An agreed "truce" or "armistice" is an agreed ceasefire (the lexicon's synonyms), as the
+    merge reads it; a truce only proposed is not."""
+    arts = list(seed_articles().values())
+    for status, expected in (("agreed", "agreed"), ("proposed", "not agreed")):
+        truce = _event_claim("t", "agreement", ["x-one", "x-two"], status, object="Easter truce")
+        state = build([arts[0], _claims_event(arts[0], [truce])]).state()
+        assert state["ceasefire"]["status"] == expected, status
+
+
 def test_different_dates_are_different_items() -> None:
     arts = list(seed_articles().values())
     a = _claims_event(

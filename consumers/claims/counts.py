@@ -94,6 +94,8 @@ def _noun_class(ctx: ArticleContext, noun: Any) -> str | None:
     for name, nouns in ctx.lex.noun_classes.items():
         if words & nouns:
             return name
+    if noun.ent_type_ == "NORP" and "Plur" in noun.morph.get("Number"):
+        return "people"  # "46,000 Palestinians", "three Israelis": a people's members are people
     return None
 
 

@@ -34,7 +34,7 @@ NOT_YET = frozenset({"before", "until", "pending"})
 #: What makes that other clause only supposed.
 MODALS = frozenset({"would", "could", "might"})
 OBJECT_PREPS = frozenset({"for", "to", "on", "of", "including"})
-PAST_FRAMES = frozenset({"during", "after", "following", "since"})
+PAST_FRAMES = frozenset({"during", "after", "following", "since", "under"})  # ("under the deal")
 PARTY_PREPS = frozenset({"with", "between", "among", "by"})
 PLACE_PREPS = frozenset({"in", "at"})
 #: Prepositions that name a strike's target: "a strike on Kharkiv", "attacks against ports in Odesa".
@@ -43,6 +43,8 @@ TARGET_PREPS = frozenset({"on", "against"})
 EVENT_PLACE_TYPES = frozenset({"GPE", "LOC", "FAC", "ORG"})
 #: Modifiers that tell which one a noun names ("30-day ceasefire", "Easter truce").
 NAMING_DEPS = frozenset({"compound", "amod", "nummod", "npadvmod"})
+#: The status of an agreement only named ("the deal"): proposed, unless it is one told before.
+MENTIONED = "mentioned"
 OBJECT_DEPS = frozenset({"dobj", "xcomp", "ccomp", "pobj", "prep", "acl", "relcl", "pcomp"})
 
 
@@ -62,6 +64,7 @@ class _Found:
     inherited: bool = False
     refers_back: bool = True
     source_event: int | None = None  # token of an event this one came out of ("talks led to a deal")
+    mentioned: bool = False  # an agreement named with no word of its status ("Hamas discussed the deal")
 
 
 def _trigger_kind(ctx: ArticleContext, tok: Any) -> str | None:
@@ -70,7 +73,8 @@ def _trigger_kind(ctx: ArticleContext, tok: Any) -> str | None:
     if tok.pos_ in ("NOUN", "PROPN"):
         kind = lex.event_nouns.get(lemma) or lex.event_nouns.get(low)
         if kind is None:
-            return "agreement" if _in_force_verb(ctx, tok) is not None else None
+            named = lemma in lex.in_force_nouns or low in lex.in_force_nouns
+            return "agreement" if named and _in_force_verb(ctx, tok) is not None else None
         preps = {c.lower_ for c in tok.children if c.dep_ == "prep"}
         for prep, other in lex.prep_kind.get(lemma, {}).items():
             if prep in preps:
@@ -93,11 +97,10 @@ def _trigger_kind(ctx: ArticleContext, tok: Any) -> str | None:
 
 
 def _in_force_verb(ctx: ArticleContext, tok: Any) -> Any | None:
-    """The verb that tells a ceasefire noun is in force ("the truce took effect", "reached a
-    ceasefire", "a ceasefire brokered by Egypt", "the ceasefire, which began on Sunday"), if any."""
+    """The verb that tells an agreement noun is in force ("the truce took effect", "reached a
+    ceasefire", "a ceasefire brokered by Egypt", "the ceasefire, which began on Sunday",
+    "accused Pakistan of violating the agreement", "welcomed the deal"), if any."""
     lex = ctx.lex
-    if tok.lemma_.lower() not in lex.in_force_nouns and tok.lower_ not in lex.in_force_nouns:
-        return None
 
     def says_in_force(verb: Any, as_subject: bool) -> bool:
         lemma = verb.lemma_.lower()
@@ -216,8 +219,8 @@ def _path(tok: Any, steps: int = 5) -> list[Any]:
 
 
 def _status(ctx: ArticleContext, tok: Any, kind: str, verb: Any | None, in_force: bool = False) -> str:
-    """The status the cues around the trigger give; ``in_force``: a ceasefire a verb tells is in
-    force ("the truce began"), agreed unless a cue says otherwise."""
+    """The status the cues around the trigger give; ``in_force``: an agreement a verb tells is in
+    force ("the truce began", "violated the deal"), agreed unless a cue says otherwise."""
     lex = ctx.lex
     if _in_past_frame(tok):
         return "agreed" if kind == "agreement" else "held"  # "during the meeting, …", "after talks, …"
@@ -266,8 +269,8 @@ def _status(ctx: ArticleContext, tok: Any, kind: str, verb: Any | None, in_force
         # "agreed to resume talks": talks to come; "agreed new sanctions": sanctions adopted
         return "held" if kind in THREAT_KINDS else "planned"
     if kind == "agreement" and chosen in ("held", "planned"):
-        if not cues:  # a deal only mentioned ("discussed the deal") is not one reached
-            return "agreed" if in_force else "proposed"
+        if not cues:  # a deal only mentioned ("discussed the deal") is not one reached, unless it
+            return "agreed" if in_force else MENTIONED  # is the one told before (see _inherit)
         return "agreed" if chosen == "held" else chosen
     return chosen
 
@@ -330,8 +333,8 @@ def _object(ctx: ArticleContext, tok: Any, kind: str) -> tuple[str | None, tuple
         wanted = (child.dep_ in OBJECT_DEPS and child.dep_ != "prep") or (
             child.dep_ == "prep" and child.lower_ in OBJECT_PREPS
         )
-        if not wanted:
-            continue
+        if not wanted or (child.dep_ == "acl" and child.tag_ == "VBN"):
+            continue  # ("a deal brokered by Qatar", "the accord signed in Doha": which one, not what)
         first = child.i + 1 if child.dep_ == "prep" else child.left_edge.i
         last = child.right_edge.i + 1
         head = next((c for c in child.children if c.dep_ == "pobj"), child) if child.dep_ == "prep" else child
@@ -513,8 +516,10 @@ def _find(ctx: ArticleContext, tok: Any) -> _Found | None:
     tense_verb = tok.head if verb is None and tok.dep_ in ("nsubj", "nsubjpass") else verb
     in_force = kind == "agreement" and tok.pos_ != "VERB" and _in_force_verb(ctx, tok) is not None
     status = _status(ctx, tok, kind, tense_verb, in_force=in_force)
+    mentioned = status == MENTIONED
+    status = "proposed" if mentioned else status
     obj, obj_span = _object(ctx, tok, kind)
-    if in_force:
+    if in_force and not lex.event_nouns.get(tok.lemma_.lower()):  # a ceasefire noun: it is what is agreed
         if status not in ("agreed", "planned"):
             return None  # "the ceasefire must hold", "failed to reach a truce": none reported in force
         obj, obj_span = _named(ctx, tok)
@@ -552,6 +557,7 @@ def _find(ctx: ArticleContext, tok: Any) -> _Found | None:
         tok.idx + len(tok.text),
         refers_back=_refers_back(tok),
         source_event=source_event,
+        mentioned=mentioned,
     )
 
 
@@ -596,6 +602,13 @@ def extract_events(ctx: ArticleContext) -> list[Claim]:
     return claims
 
 
+def _told_before(f: _Found, prev: _Found) -> _Found:
+    """ "Biden welcomed the agreement": the agreement told before (its object; its status, when
+    this mention says none), not an object-less proposal of its own."""
+    status = prev.status if f.mentioned else f.status
+    return replace(f, object=f.object or prev.object, status=status)
+
+
 def _inherit(ctx: ArticleContext, found: list[_Found]) -> list[_Found]:
     """Events naming no party take them from the event they came out of ("the talks led to an
     agreement") or from the previous event of a related kind ("the talks", "the attack")."""
@@ -614,6 +627,8 @@ def _inherit(ctx: ArticleContext, found: list[_Found]) -> list[_Found]:
             if same_place and (not own or own & {p.id for p in prev.parties}):
                 merged = tuple(unique([*f.parties, *prev.parties]))
                 f = replace(f, parties=merged, place=f.place or prev.place, inherited=True)
+                if f.kind == "agreement" and prev.kind == "agreement":
+                    f = _told_before(f, prev)
         by_token[f.trigger.i] = f
         if f.kind in TWO_SIDED and len(f.parties) < 2:
             continue

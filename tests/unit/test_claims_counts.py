@@ -146,3 +146,9 @@ def test_a_toll_counts_what_it_tolls() -> None:
 
 def test_categories_are_data_that_can_grow() -> None:
     assert _counts("Police detained 40 protesters in the capital.") == [("detained", 40, False)]
+
+
+def test_a_peoples_members_are_people() -> None:
+    """ "46,000 Palestinians", "three Israelis": plural nationality or group nouns count people."""
+    assert _counts("The war has killed more than 46,000 Palestinians, the ministry said.") == [("killed", 46000, True)]
+    assert _counts("Three Israelis were wounded in the attack.") == [("injured", 3, False)]

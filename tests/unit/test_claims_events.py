@@ -377,3 +377,37 @@ def test_talks_told_as_past_inside_a_phrase_are_held_and_take_no_date_of_the_mai
     talks = _one("Ethiopia and Eritrea reached a truce on Friday after weeks of talks in Nairobi.", "talks")
     assert talks.status == "held"
     assert talks.time is None or talks.time.date != "2024-03-01"
+
+
+def test_a_deal_named_again_is_the_one_told_before() -> None:
+    """ "welcomed the agreement", "accused X of violating the agreement", "under the deal": the
+    agreement told before (agreed, its object), not an object-less proposal of its own."""
+    for text in (
+        "Ethiopia and Eritrea signed an accord on border trade on Sunday. The African Union welcomed the accord.",
+        "Ethiopia and Eritrea agreed to a ceasefire on Saturday. Hours later, Ethiopia accused Eritrea of "
+        "violating the agreement.",
+        "Ethiopia and Eritrea agreed to a ceasefire. Under the deal, Eritrea will free 30 prisoners.",
+        "Ethiopia and Eritrea signed an accord on border trade. Eritrea said it remained committed to the accord.",
+    ):
+        agreements = [e for e in _events(text) if e.kind == "agreement"]
+        assert len(agreements) == 2, (text, agreements)
+        first, again = agreements
+        assert again.status == "agreed" and again.object == first.object, (text, again)
+    mentioned = _one("Ethiopia and Eritrea discussed a deal on border trade.", "agreement")
+    assert mentioned.status == "proposed"
+
+
+def test_a_deal_welcomed_or_violated_exists() -> None:
+    """Verbs that presuppose a deal ("welcomed", "violated") tell it is agreed, told before or not."""
+    for text in (
+        "The African Union welcomed the accord between Ethiopia and Eritrea.",
+        "Monitors say Ethiopia and Eritrea are violating the accord on border trade.",
+    ):
+        assert _one(text, "agreement").status == "agreed", text
+
+
+def test_a_participle_naming_which_deal_is_not_what_is_agreed() -> None:
+    e = _one("Ethiopia and Eritrea signed an agreement brokered by Kenya.", "agreement")
+    assert e.object is None
+    e = _one("Ethiopia and Eritrea reached an agreement to reopen the border.", "agreement")
+    assert e.object == "to reopen the border"

@@ -160,6 +160,12 @@ class ArticleContext:
             return Party(self._fold.get(found.id, found.id), found.type, word)
         return Party(slug(name), "GPE", word)
 
+    def as_actor(self, party: Party) -> Party:
+        """A capital or seat of government acting stands for its state ("Moscow and Kyiv held
+        talks", "the Kremlin said"): the ``seats`` table of ``events.toml``."""
+        state = self.lex.seats.get(party.id)
+        return party if state is None else Party(state[0], "GPE", party.text)
+
     def sent(self, token: Any) -> Any:
         """The sentence of a token (precomputed: ``Token.sent`` walks the document)."""
         return self._sents[self._sent_of[token.i]]

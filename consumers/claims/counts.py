@@ -361,7 +361,7 @@ def _claim(ctx: ArticleContext, f: _Found) -> Claim:
             value=f.value,
             lower_bound=f.lower,
             text=ctx.text[f.start : f.end],
-            actor=actor.id if actor else None,
+            actor=ctx.as_actor(actor).id if actor else None,
             place=place.id if place else None,
             time=when.text if when else None,
         ),

@@ -575,6 +575,7 @@ def extract_events(ctx: ArticleContext) -> list[Claim]:
     for f in found:
         if not f.parties:
             continue
+        f = replace(f, parties=tuple(unique(ctx.as_actor(p) for p in f.parties)))
         kind = f.kind
         if kind == "meeting" and all(p.type in STATE_TYPES for p in f.parties) and len(f.parties) > 1:
             kind = "talks"

@@ -9,6 +9,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from consumers.nlp.canon import entity_id
+
 
 def _load(name: str, directory: Path | None) -> dict[str, Any]:
     if directory is not None:
@@ -73,6 +75,8 @@ class Lexicon:
     negation_dets: frozenset[str]
     negation_preps: frozenset[str]
     demonyms: dict[str, str]
+    #: entity id of a capital or seat of government → (the state's id, its name)
+    seats: dict[str, tuple[str, str]]
     weekdays: tuple[str, ...]
     months: tuple[str, ...]
     relative_days: dict[str, int]
@@ -148,6 +152,7 @@ class Lexicon:
             negation_dets=frozenset(ev["negation"]["determiners"]),
             negation_preps=frozenset(ev["negation"]["prepositions"]),
             demonyms=dict(ev["demonyms"]),
+            seats={entity_id(str(k)): (entity_id(str(v)), str(v)) for k, v in ev.get("seats", {}).items()},
             weekdays=tuple(tm["weekdays"]),
             months=tuple(tm["months"]),
             relative_days={k: int(v) for k, v in tm["relative_days"].items()},

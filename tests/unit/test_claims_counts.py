@@ -152,3 +152,8 @@ def test_a_peoples_members_are_people() -> None:
     """ "46,000 Palestinians", "three Israelis": plural nationality or group nouns count people."""
     assert _counts("The war has killed more than 46,000 Palestinians, the ministry said.") == [("killed", 46000, True)]
     assert _counts("Three Israelis were wounded in the attack.") == [("injured", 3, False)]
+
+
+def test_a_capital_launching_is_its_state() -> None:
+    (launched,) = of_kind("Tehran launched 100 drones at Israel overnight.", "count")
+    assert (launched.count.category, launched.count.actor) == ("drones_launched", "iran")

@@ -411,3 +411,14 @@ def test_a_participle_naming_which_deal_is_not_what_is_agreed() -> None:
     assert e.object is None
     e = _one("Ethiopia and Eritrea reached an agreement to reopen the border.", "agreement")
     assert e.object == "to reopen the border"
+
+
+def test_a_capital_acting_stands_for_its_state() -> None:
+    """ "Addis Ababa and Asmara"-style metonymy: a capital or seat of government named as a
+    participant is its state (the ``seats`` table); a place stays a place."""
+    talks = _one("Islamabad and New Delhi held talks in Geneva on Friday.", "talks")
+    assert (set(talks.participants), talks.place) == ({"pakistan", "india"}, "geneva")
+    sanction = _one("Washington imposed new sanctions on Caracas.", "sanction")
+    assert sanction.participants == ("united-states",)
+    talks = _one("Pakistan and India held talks in New Delhi on Friday.", "talks")
+    assert talks.place == "new-delhi"

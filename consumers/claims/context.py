@@ -105,6 +105,9 @@ class ArticleContext:
     _times: dict[int, list[Any]] = field(default_factory=dict)
     _ents_by_sent: dict[int, list[Any]] = field(default_factory=dict)
     _demonyms: dict[str, Party | None] = field(default_factory=dict)
+    #: (where, parties) of the two-sided events found so far ("talks between A and B"): who
+    #: "the two sides" are after them (see :meth:`resolve_reference`)
+    sides: list[tuple[int, tuple[Party, ...]]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.text = self.doc.text  # Doc.text joins every token on each access
@@ -315,7 +318,13 @@ class ArticleContext:
                 two = any(c.lower_ in ("two", "both") for c in tok.children)
                 return people if len(people) > 1 or not two else self.last_people(tok.idx, 2)
             if tok.tag_ == "NNS" and tok.lemma_.lower() in self.lex.group_nouns:
-                # "the two sides", "both delegations": the parties of the last group named
+                # "the two sides", "both delegations": the parties of the last group named; the
+                # sides are those of the last talks, deal or meeting told, not whoever was last
+                # named together ("The US and Saudi Arabia urged both sides to return to talks")
+                if tok.lemma_.lower() in self.lex.side_nouns:
+                    sides = [parties for at, parties in self.sides if at < tok.idx]
+                    if sides:
+                        return list(sides[-1])
                 return self.recent_group(tok.idx)
         return []
 

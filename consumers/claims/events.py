@@ -569,6 +569,9 @@ def extract_events(ctx: ArticleContext) -> list[Claim]:
         spans = [f.object_span for f in in_sent if f.object_span is not None and f.kind in CONSUMING]
         in_sent = [f for f in in_sent if not any(s <= f.trigger.i < e for s, e in spans if f.kind not in PROPOSING)]
         found.extend(in_sent)
+        for f in in_sent:  # who "the two sides" are in the sentences after
+            if f.kind in TWO_SIDED and len({p.id for p in f.parties}) >= 2 and not f.negated:
+                ctx.sides.append((f.start, tuple(unique(f.parties))))
     found = _inherit(ctx, found)
     claims: list[Claim] = []
     seen: set[tuple[str, frozenset[str], int]] = set()

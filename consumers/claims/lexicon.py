@@ -38,6 +38,7 @@ class Lexicon:
     role_nouns: frozenset[str]
     leader_titles: tuple[str, ...]
     group_nouns: frozenset[str]
+    side_nouns: frozenset[str]
     person_pronouns: frozenset[str]
     plural_pronouns: frozenset[str]
     min_quote_words: int
@@ -104,6 +105,7 @@ class Lexicon:
             role_nouns=frozenset(cues["role_nouns"]),
             leader_titles=tuple(cues.get("leader_titles", [])),
             group_nouns=frozenset(cues.get("group_nouns", [])),
+            side_nouns=frozenset(cues.get("side_nouns", [])),
             person_pronouns=frozenset(cues["person_pronouns"]),
             plural_pronouns=frozenset(cues["plural_pronouns"]),
             min_quote_words=int(cues["min_quote_words"]),

@@ -422,3 +422,15 @@ def test_a_capital_acting_stands_for_its_state() -> None:
     assert sanction.participants == ("united-states",)
     talks = _one("Pakistan and India held talks in New Delhi on Friday.", "talks")
     assert talks.place == "new-delhi"
+
+
+def test_the_two_sides_are_those_of_the_last_talks_told() -> None:
+    """ "The two sides" after talks between A and B are A and B, not the mediators last named
+    together."""
+    text = (
+        "Talks between Ethiopia and Eritrea opened in Nairobi on Monday. "
+        "Kenya and Uganda, which mediate the talks, praised the progress. "
+        "On Tuesday the two sides signed an accord on border trade."
+    )
+    accord = _one(text, "agreement")
+    assert set(accord.participants) == {"ethiopia", "eritrea"}

@@ -490,6 +490,8 @@ def _find(ctx: ArticleContext, tok: Any) -> _Found | None:
         if verb is not None and _is_direct(tok, verb):
             vlemma = verb.lemma_.lower()
             agentive = vlemma in lex.strike_agent_verbs if kind == "strike" else vlemma not in lex.commentary_verbs
+            if kind in CONSUMING and vlemma in lex.respondent_verbs:
+                agentive = False  # ("Hamas was studying the proposal", "Kyiv rejected the demand")
             if agentive:
                 subj = ctx.subject_of(verb, max_up=3, strict=True)
                 # "the talks ended with an agreement": parties come from the talks, not "Istanbul"
@@ -607,8 +609,8 @@ def extract_events(ctx: ArticleContext) -> list[Claim]:
 
 
 def _told_before(f: _Found, prev: _Found) -> _Found:
-    """ "Biden welcomed the agreement": the agreement told before (its object; its status, when
-    this mention says none), not an object-less proposal of its own."""
+    """ "Biden welcomed the agreement", "Kyiv rejected the demand": the agreement or demand told
+    before (its object; its status, when this mention says none), not an object-less one."""
     status = prev.status if f.mentioned else f.status
     return replace(f, object=f.object or prev.object, status=status)
 
@@ -631,7 +633,7 @@ def _inherit(ctx: ArticleContext, found: list[_Found]) -> list[_Found]:
             if same_place and (not own or own & {p.id for p in prev.parties}):
                 merged = tuple(unique([*f.parties, *prev.parties]))
                 f = replace(f, parties=merged, place=f.place or prev.place, inherited=True)
-                if f.kind == "agreement" and prev.kind == "agreement":
+                if f.kind == prev.kind and f.kind in PROPOSING:
                     f = _told_before(f, prev)
         by_token[f.trigger.i] = f
         if f.kind in TWO_SIDED and len(f.parties) < 2:

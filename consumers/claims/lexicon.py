@@ -59,6 +59,7 @@ class Lexicon:
     prep_kind: dict[str, dict[str, str]]
     strike_agent_verbs: frozenset[str]
     commentary_verbs: frozenset[str]
+    respondent_verbs: frozenset[str]
     sanction_heads: frozenset[str]
     proposing_modals: frozenset[str]
     call_markers: frozenset[str]
@@ -134,6 +135,7 @@ class Lexicon:
             strike_modifiers=frozenset(ev["strike_modifiers"]),
             strike_agent_verbs=frozenset(ev["strike_agent_verbs"]),
             commentary_verbs=frozenset(ev["commentary_verbs"]),
+            respondent_verbs=frozenset(ev.get("respondent_verbs", [])),
             sanction_heads=frozenset(ev["sanction_heads"]),
             proposing_modals=frozenset(ev["proposing_modals"]),
             call_markers=frozenset(ev["call_markers"]),

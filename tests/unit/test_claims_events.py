@@ -434,3 +434,17 @@ def test_the_two_sides_are_those_of_the_last_talks_told() -> None:
     )
     accord = _one(text, "agreement")
     assert set(accord.participants) == {"ethiopia", "eritrea"}
+
+
+def test_who_answers_a_demand_or_proposal_is_not_its_maker() -> None:
+    """ "Asmara rejected the demand": Ethiopia's demand told before, now rejected; "Eritrea was
+    studying the proposal" makes Eritrea no proposer."""
+    text = (
+        "Ethiopia demanded that Eritrea withdraw its troops from the border town of Badme. "
+        "Eritrea rejected the demand on Tuesday."
+    )
+    demands = [e for e in _events(text) if e.kind == "demand"]
+    assert [(d.participants, d.status) for d in demands] == [(("ethiopia",), "proposed"), (("ethiopia",), "rejected")]
+    assert demands[1].object == demands[0].object
+    studied = "Eritrea said it was studying the proposal and would respond within days."
+    assert not [e for e in _events(studied) if e.kind == "proposal"]

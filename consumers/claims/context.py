@@ -17,7 +17,7 @@ from typing import Any
 from consumers.claims.lexicon import Lexicon
 from consumers.claims.records import AssertedBy, Evidence
 from consumers.claims.timeexpr import time_candidates
-from consumers.nlp.canon import ArticleEntities, Entity
+from consumers.nlp.canon import ArticleEntities, Entity, Gazetteer, default_gazetteer, fold_key
 from newswire.ids import slug
 
 PARTY_TYPES = frozenset({"PERSON", "ORG", "GPE", "LOC", "NORP"})
@@ -105,6 +105,9 @@ class ArticleContext:
     _times: dict[int, list[Any]] = field(default_factory=dict)
     _ents_by_sent: dict[int, list[Any]] = field(default_factory=dict)
     _demonyms: dict[str, Party | None] = field(default_factory=dict)
+    _states: set[str] = field(default_factory=set)
+    #: the alias data the entities came from (its demonyms name states: "Lebanese" → Lebanon)
+    gazetteer: Gazetteer | None = None
     #: (where, parties) of the two-sided events found so far ("talks between A and B"): who
     #: "the two sides" are after them (see :meth:`resolve_reference`)
     sides: list[tuple[int, tuple[Party, ...]]] = field(default_factory=list)
@@ -157,6 +160,8 @@ class ArticleContext:
     def _demonym(self, word: str) -> Party | None:
         name = self.lex.demonyms.get(word.lower().removesuffix("s"))
         if name is None:
+            name = (self.gazetteer or default_gazetteer()).state_of.get(fold_key(word))
+        if name is None:
             return None
         found = self.entities.find(name)
         if found is not None and found.type != "NORP":
@@ -168,6 +173,13 @@ class ArticleContext:
         talks", "the Kremlin said"): the ``seats`` table of ``events.toml``."""
         state = self.lex.seats.get(party.id)
         return party if state is None else Party(state[0], "GPE", party.text)
+
+    def is_state(self, party: Party) -> bool:
+        """Whether a party is a state with a demonym (the lexicon's or the alias data's)."""
+        if not self._states:
+            names = [*self.lex.demonyms.values(), *(self.gazetteer or default_gazetteer()).state_of.values()]
+            self._states = {n.lower() for n in names} | {slug(n) for n in names}
+        return party.text.lower() in self._states or party.id in self._states
 
     def sent(self, token: Any) -> Any:
         """The sentence of a token (precomputed: ``Token.sent`` walks the document)."""
@@ -186,7 +198,7 @@ class ArticleContext:
         e = self._entity_of.get(token.i)
         if e is not None:
             return self._party(e, token.text)
-        if token.pos_ in ("ADJ", "PROPN", "NOUN") and token.lower_ in self.lex.demonyms:
+        if token.pos_ in ("ADJ", "PROPN", "NOUN"):
             return self.demonym(token.text)
         return None
 
@@ -216,7 +228,7 @@ class ArticleContext:
         residence" is no place in the United States)."""
 
         def is_place(p: Party | None) -> bool:
-            return p is not None and p.type in types and p.text.lower() not in self.lex.demonyms
+            return p is not None and p.type in types and self.demonym(p.text) is None
 
         for pobj in (c for c in prep.children if c.dep_ == "pobj"):
             own = [p for p in self.np_parties(pobj, resolve=False, skip=_CONTAINERS) if is_place(p)]

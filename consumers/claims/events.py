@@ -113,8 +113,12 @@ def _in_force_verb(ctx: ArticleContext, tok: Any) -> Any | None:
         return "" in needed or bool(near & needed)
 
     head = tok.head
-    if tok.dep_ == "nsubj" and head.pos_ in ("VERB", "AUX") and says_in_force(head, as_subject=True):
-        return head
+    if tok.dep_ in ("nsubj", "nsubjpass") and head.pos_ in ("VERB", "AUX"):
+        # (and through the verbs it raises to: "appeared to be holding", "is expected to take effect")
+        raised = [v for x in head.children if x.dep_ == "xcomp" for v in (x, *x.children) if v.dep_ == "xcomp"]
+        for verb in ([head] if tok.dep_ == "nsubj" else []) + raised:
+            if says_in_force(verb, as_subject=True):
+                return verb
     if tok.dep_ in ("dobj", "nsubjpass") and head.pos_ == "VERB" and says_in_force(head, as_subject=False):
         return head
     for clause in (c for c in tok.children if c.dep_ in ("acl", "relcl") and c.pos_ == "VERB"):
@@ -180,8 +184,7 @@ def _place(ctx: ArticleContext, tok: Any, verb: Any | None, kind: str) -> Party 
         targets = [o for p in tok.children if p.dep_ == "prep" and p.lower_ in TARGET_PREPS for o in p.children]
     place = ctx.place_near(tokens, PLACE_PREPS | TARGET_PREPS, EVENT_PLACE_TYPES, within=targets)
     # "an assault on Ukraine" tells no strike from another: a country is no strike's place
-    countries = {c.lower() for c in ctx.lex.demonyms.values()}
-    return None if place is None or place.text.lower() in countries or place.id in countries else place
+    return None if place is None or ctx.is_state(place) else place
 
 
 def _clause_verbs(verb: Any | None) -> list[Any]:
@@ -192,12 +195,23 @@ def _clause_verbs(verb: Any | None) -> list[Any]:
     return [verb, *(c for c in verb.children if c.dep_ == "xcomp" and c.pos_ in ("VERB", "AUX"))]
 
 
-def _gone_to(ctx: ArticleContext, tok: Any, verb: Any | None) -> Party | None:
-    """The place someone travels to for the event ("will travel to Cairo for talks with …",
-    "visit Ankara for a meeting")."""
-    if verb is None or verb is tok or verb.lemma_.lower() not in ctx.lex.travel_verbs:
+def _travel_verb(ctx: ArticleContext, tok: Any, verb: Any | None) -> Any | None:
+    """The verb of going somewhere for the event ("will travel to Cairo for talks with …",
+    "visit Ankara for a meeting", "will travel to Beirut next week to meet …"), if any."""
+    travel = ctx.lex.travel_verbs
+    if tok.pos_ == "VERB" and tok.dep_ in ("advcl", "xcomp") and tok.head.lemma_.lower() in travel:
+        return tok.head
+    if verb is None or verb is tok or verb.lemma_.lower() not in travel:
         return None
     if not (tok.dep_ == "pobj" and tok.head.lower_ == "for" and tok.head.head == verb):
+        return None
+    return verb
+
+
+def _gone_to(ctx: ArticleContext, tok: Any, verb: Any | None) -> Party | None:
+    """The place someone travels to for the event."""
+    verb = _travel_verb(ctx, tok, verb)
+    if verb is None:
         return None
     visited = [c for c in verb.children if c.dep_ == "dobj"]
     return ctx.place_near([verb], frozenset({"to"}), EVENT_PLACE_TYPES) or next(
@@ -343,6 +357,8 @@ def _object(ctx: ArticleContext, tok: Any, kind: str) -> tuple[str | None, tuple
         for t in ctx.doc[first:last]:
             if t.i > first and t.dep_ == "prep" and any(c.ent_type_ in ("DATE", "TIME") for c in t.children):
                 last = t.i  # "a ceasefire on Saturday": when, not what
+                if t.head.i == t.i - 1 and t.head.dep_ == "acl" and t.head.i > first:
+                    last = t.head.i  # ("a ceasefire starting at midnight")
                 break
             if t.i > first and t.text in (",", "—", "–", ";", "("):
                 if t.text == "," and t.i < head.i:  # "an immediate, unconditional ceasefire"
@@ -363,6 +379,19 @@ def _named(ctx: ArticleContext, tok: Any) -> tuple[str, tuple[int, int]]:
     """A noun with the words that say which one it is: "30-day ceasefire", "Easter truce"."""
     left = min([tok.i] + [c.left_edge.i for c in tok.children if c.dep_ in NAMING_DEPS and c.i < tok.i])
     span = ctx.doc[left : tok.i + 1]
+    return span.text, (span.start, span.end)
+
+
+def _named_by_compound(ctx: ArticleContext, tok: Any) -> tuple[str | None, tuple[int, int] | None]:
+    """What a deal's own nouns say it is about ("peace agreement", "prisoner swap deal"); the
+    parties it names ("the Russia-Ukraine deal") are not."""
+    nouns = [
+        c for c in tok.children if c.dep_ == "compound" and c.i < tok.i and c.pos_ == "NOUN" and ctx.party_at(c) is None
+    ]
+    if not nouns:
+        return None, None
+    first = min(t.i for c in nouns for t in c.subtree if t.pos_ not in ("DET", "PRON", "PUNCT"))
+    span = ctx.doc[first : tok.i + 1]
     return span.text, (span.start, span.end)
 
 
@@ -525,9 +554,14 @@ def _find(ctx: ArticleContext, tok: Any) -> _Found | None:
         if status not in ("agreed", "planned"):
             return None  # "the ceasefire must hold", "failed to reach a truce": none reported in force
         obj, obj_span = _named(ctx, tok)
+    elif kind == "agreement" and obj is None and tok.pos_ == "NOUN":
+        obj, obj_span = _named_by_compound(ctx, tok)  # "a peace agreement", "a ceasefire deal"
     # (the main clause's day is not that of talks it tells as past: "reached a truce on Friday
     # after weeks of talks")
     anchors = [tok] if _in_past_frame(tok) else [tok, *_clause_verbs(frame)]
+    travel = _travel_verb(ctx, tok, verb)
+    if travel is not None and travel not in anchors:  # ("will travel to Beirut next week to meet …")
+        anchors.append(travel)
     if obj_span is not None:  # "agreed to a ceasefire on Saturday": the day is the agreement's
         anchors.append(ctx.doc[obj_span[0] : obj_span[1]].root)
     # (what is planned, proposed or threatened lies ahead: "talks before the end of June")

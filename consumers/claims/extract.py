@@ -57,6 +57,7 @@ def extract_claims(
         lex=lex or default_lexicon(),
         outlet=outlet,
         published=published,
+        gazetteer=gazetteer,
     )
     claims = extract_quotes(ctx)
     claims.extend(extract_counts(ctx))

@@ -214,6 +214,8 @@ class Gazetteer:
     generic_orgs: frozenset[str] = frozenset()
     debris_line_prefixes: tuple[str, ...] = ()
     demonym_of: Mapping[str, str] = field(default_factory=dict)
+    #: a demonym (folded: "lebanese", "ukrainians") → the name of its state ("Lebanon")
+    state_of: Mapping[str, str] = field(default_factory=dict)
     _cache: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def lookup(self, text: str, person: bool = False) -> Known | None:
@@ -260,6 +262,7 @@ def load_gazetteer(extra_paths: Sequence[Path | str] = (), *, packaged: bool = T
     forms: set[str] = set()
     demonyms: set[str] = set()
     demonym_of: dict[str, str] = {}
+    state_of: dict[str, str] = {}
     generic: set[str] = set()
     words: dict[str, set[str]] = {
         k: set()
@@ -287,6 +290,8 @@ def load_gazetteer(extra_paths: Sequence[Path | str] = (), *, packaged: bool = T
                     known[fold_key(str(form), person=True)] = k
             for d in entry.get("demonyms", ()):
                 demonyms.add(fold_key(str(d)))
+                if k.type == "GPE":  # (a state's people; "Western" is no state's)
+                    state_of[fold_key(str(d))] = k.name
             if entry.get("demonyms"):
                 demonym_of[k.name] = str(entry["demonyms"][0])
         generic.update(fold_key(str(g)) for g in raw.get("generic_orgs", ()))
@@ -318,6 +323,7 @@ def load_gazetteer(extra_paths: Sequence[Path | str] = (), *, packaged: bool = T
             sorted({str(p).lower() for r in sources for p in r.get("debris_line_prefixes", ())})
         ),
         demonym_of=demonym_of,
+        state_of=state_of,
     )
 
 

@@ -448,3 +448,29 @@ def test_who_answers_a_demand_or_proposal_is_not_its_maker() -> None:
     assert demands[1].object == demands[0].object
     studied = "Eritrea said it was studying the proposal and would respond within days."
     assert not [e for e in _events(studied) if e.kind == "proposal"]
+
+
+def test_a_nationality_of_the_alias_data_names_its_state() -> None:
+    """ "Lebanese officials": Lebanon, by the alias data's demonyms (the claims lexicon lists
+    only a few); going somewhere "to meet" them puts the meeting there, then."""
+    e = _one("U.S. envoy Amos Hochstein will travel to Beirut next week to meet Lebanese officials.", "meeting")
+    assert (set(e.participants), e.place, e.status) == ({"amos-hochstein", "lebanon"}, "beirut", "planned")
+    assert e.time is not None and e.time.text == "next week"
+
+
+def test_a_ceasefire_in_force_through_a_raising_verb() -> None:
+    held = _one("A ceasefire between Ethiopia and Eritrea appeared to be holding on Wednesday.", "agreement")
+    assert held.status == "agreed"
+    due = _one("The truce between Ethiopia and Eritrea is expected to take effect on Thursday.", "agreement")
+    assert (due.status, due.object) == ("planned", "truce")
+
+
+def test_what_a_deal_is_about_by_its_own_nouns() -> None:
+    """ "a peace agreement", "a ceasefire deal" say what is agreed; a party named in the noun
+    ("the Ethiopia-Eritrea deal") does not; "starting at midnight" is when, not what."""
+    peace = _one("Ethiopia and Eritrea signed a peace agreement in Nairobi on Friday.", "agreement")
+    assert peace.object == "peace agreement"
+    truce = _one("Ethiopia and Eritrea reached a ceasefire deal on Friday.", "agreement")
+    assert truce.object == "ceasefire deal"
+    start = _one("Ethiopia and Eritrea agreed to an immediate ceasefire starting at midnight.", "agreement")
+    assert start.object == "an immediate ceasefire"

@@ -245,6 +245,18 @@ def test_a_truce_agreed_under_any_of_its_names_decides_the_ceasefire_status() ->
         assert state["ceasefire"]["status"] == expected, status
 
 
+def test_a_peace_agreement_is_a_peace_deal() -> None:
+    """The word for a deal is not what it is about: "peace agreement" and "peace deal" of the
+    same parties are one agreement, and an agreed "ceasefire deal" is an agreed ceasefire."""
+    arts = list(seed_articles().values())
+    a = _event_claim("a", "agreement", ["x-one", "x-two"], "agreed", object="peace agreement")
+    b = _event_claim("b", "agreement", ["x-two", "x-one"], "agreed", object="a peace deal")
+    c = _event_claim("c", "agreement", ["x-three", "x-four"], "agreed", object="ceasefire deal")
+    state = build([*arts[:2], _claims_event(arts[0], [a]), _claims_event(arts[1], [b, c])]).state()
+    assert sorted(i["sources"] for i in state["sections"]["agreements"]) == [1, 2]
+    assert state["ceasefire"]["status"] == "agreed"
+
+
 def test_different_dates_are_different_items() -> None:
     arts = list(seed_articles().values())
     a = _claims_event(

@@ -39,7 +39,7 @@ OBJECT_KINDS = frozenset({"proposal", "offer", "demand", "agreement"})
 #: How facts are derived from claims (buckets, signatures). A checkpoint records it with the
 #: lexicon's digest, and a restart rebuilds a view whose facts were derived otherwise (its saved
 #: facts would not merge with new ones as they should). Bump it with any change to that.
-FACTS_VERSION = 2
+FACTS_VERSION = 3
 TOKEN_CACHE_SIZE = 100_000
 _TOKEN = re.compile(r"[0-9][0-9,.]*|[\w'’-]+", re.UNICODE)
 
@@ -331,7 +331,8 @@ def _fact(article_id: str, claim: Mapping[str, Any], lex: Lexicon) -> Fact | Non
         if negated:
             bucket = f"negated:{ekind}"
         elif ekind in OBJECT_KINDS:
-            bucket = "agreements" if ekind == "agreement" and status != "proposed" else "proposals"
+            # (a deal proposed or rejected is a proposal; one agreed, held, planned or broken is a deal)
+            bucket = "agreements" if ekind == "agreement" and status not in ("proposed", "rejected") else "proposals"
         else:  # (a proposed meeting is in its kind's bucket: one item, proposed → planned → held)
             bucket = f"event:{ekind}"
         timed = _is_map(time)

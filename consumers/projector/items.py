@@ -21,7 +21,7 @@ from operator import attrgetter
 from typing import Any, NamedTuple, TypeVar
 
 from consumers.projector import datespan
-from consumers.projector.facts import DONE_STATUSES, STATUS_RANK, Fact, Lexicon
+from consumers.projector.facts import DONE_STATUSES, OBJECT_KINDS, STATUS_RANK, Fact, Lexicon
 from consumers.projector.merge import BY_CLAIM, Sig, id_of_head
 
 T = TypeVar("T")
@@ -39,7 +39,7 @@ MAX_POSITIONS = 10
 #: instead of building them; one saved by another version of this module is built anew. Bump it
 #: with any change to what an item holds (``tests/unit/test_projector_checkpoint_items.py`` pins a
 #: rendering of the seeds to it and fails until you do).
-RENDER_VERSION = 4
+RENDER_VERSION = 5
 
 
 @dataclass(frozen=True)
@@ -203,6 +203,8 @@ def section_of(fact: Fact, status: str | None, lex: Lexicon) -> str:
         return "parties"
     if status == "threatened":
         return "pressure"
+    if fact.bucket == "proposals" and fact.kind in OBJECT_KINDS:
+        return "proposals"  # (a deal proposed, then rejected, is a proposal rejected, no agreement)
     pending, done = lex.sections.get(fact.kind, ("upcoming", "held"))
     if status == "proposed" and pending == "upcoming":
         return "proposals"

@@ -174,6 +174,7 @@ class TalksView:
         # first fact, articles, values said (what the partition reads)
         self._sig_facts: dict[tuple[str, Sig], tuple[Fact, frozenset[str], frozenset[float]]] = {}
         self._about_ceasefire: set[str] = set()  # agreements and proposals whose object is one
+        self._ceasefire_agreed: set[str] = set()  # … of those, the ones reported agreed or held
         self._evicted_to: float | None = None  # the window's cutoff when the view last forgot
         self._index_evicted_to: float | None = None  # … and the story index's (see _evict)
         self._filling = False  # restoring a checkpoint: buckets are rebuilt whole, nothing touched
@@ -551,6 +552,7 @@ class TalksView:
             self._built_from.pop(item_id, None)
             self._builders.pop(item_id, None)
             self._about_ceasefire.discard(item_id)
+            self._ceasefire_agreed.discard(item_id)
             listed.discard(item_id)
             out.append(Change(item_id, section or "", "removed", None))
         for item_id in sorted(new_items):
@@ -572,6 +574,10 @@ class TalksView:
                     self._about_ceasefire.add(item_id)
                 else:
                     self._about_ceasefire.discard(item_id)
+                if item.get("status") in ("agreed", "held") and item["section"] == "agreements":
+                    self._ceasefire_agreed.add(item_id)
+                else:  # ("rejected a ceasefire deal", "the truce collapsed": none in force)
+                    self._ceasefire_agreed.discard(item_id)
             out.append(Change(item_id, item["section"], "created" if before is None else "updated", item))
         return out
 
@@ -778,7 +784,7 @@ class TalksView:
         terms = self.lex.ceasefire_terms
         agreed, proposed = [], []
         for item_id in sorted(self._about_ceasefire):
-            if self._ranking.section_of(item_id) == "agreements":
+            if item_id in self._ceasefire_agreed:
                 agreed.append(item_id)
             else:
                 proposed.append(item_id)

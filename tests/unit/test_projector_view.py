@@ -257,6 +257,24 @@ def test_a_peace_agreement_is_a_peace_deal() -> None:
     assert state["ceasefire"]["status"] == "agreed"
 
 
+def test_a_deal_rejected_is_a_proposal_rejected_and_no_ceasefire() -> None:
+    """ "Moscow rejected the ceasefire deal": a proposal rejected, listed with the proposals, and
+    the ceasefire is not agreed; a proposal that moved on to rejected stays a proposal too."""
+    arts = list(seed_articles().values())
+    proposed = _event_claim("p", "agreement", ["x-one", "x-two"], "proposed", object="ceasefire deal")
+    rejected = _event_claim("r", "agreement", ["x-one", "x-two"], "rejected", object="ceasefire deal")
+    for claims in ([rejected], [proposed, rejected]):
+        state = build([arts[0], _claims_event(arts[0], claims)]).state()
+        assert not state["sections"]["agreements"]
+        (item,) = state["sections"]["proposals"]
+        assert item["status"] == "rejected"
+        assert state["ceasefire"]["status"] == "not agreed"
+    collapsed = _event_claim("c", "agreement", ["x-one", "x-two"], "cancelled", object="ceasefire deal")
+    state = build([arts[0], _claims_event(arts[0], [collapsed])]).state()
+    assert [i["status"] for i in state["sections"]["agreements"]] == ["cancelled"]
+    assert state["ceasefire"]["status"] == "not agreed"  # (a deal broken is no ceasefire in force)
+
+
 def test_different_dates_are_different_items() -> None:
     arts = list(seed_articles().values())
     a = _claims_event(

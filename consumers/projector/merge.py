@@ -123,9 +123,12 @@ def partition(
                 near.update(index[k])
             near.discard(i)
             core.append(sorted(j for j in near if core_match(bucket, reps[i], reps[j])))
+        nested = _nests_objects(bucket)
         for i in range(n):
             for j in core[i]:
                 if j > i and all(getattr(reps[i], a) == getattr(reps[j], a) for a in attrs):
+                    if nested and (_vaguer(reps[i], reps[j]) or _vaguer(reps[j], reps[i])):
+                        continue  # (a vaguer what joins below, only where it is not ambiguous)
                     union(i, j)
     if core is not None and "date" in attrs:
         # a week or a month is a vaguer statement of a day inside it ("last week" of "Friday"):
@@ -133,6 +136,14 @@ def partition(
         near_of = core
         _join_vague(
             bucket, reps, support, values, find, union, lambda i: [j for j in near_of[i] if _refines(reps[j], reps[i])]
+        )
+    if core is not None and _nests_objects(bucket):
+        # a proposal of "a ceasefire" is the one of "a 30-day ceasefire" only when no other,
+        # "a 60-day ceasefire", is as well supported: through the vague one, every ceasefire
+        # proposed anywhere was one item
+        near_of = core
+        _join_vague(
+            bucket, reps, support, values, find, union, lambda i: [j for j in near_of[i] if _vaguer(reps[i], reps[j])]
         )
     # … then signatures that leave a value unstated join the single best group that states it;
     # with no pairwise relation, among the distinct tuples that state one of those values
@@ -231,8 +242,21 @@ def _refines(fine: Fact, coarse: Fact) -> bool:
 
 def partitions_within_regions(bucket: str) -> bool:
     """Whether a region of the bucket can hold several items (stated dates, places, actors tell
-    them apart); where nothing does, a region is one item (see :mod:`consumers.projector.regions`)."""
-    return bool(_attrs(bucket))
+    them apart, or specific objects a vaguer one names: "a 30-day" and "a 60-day ceasefire");
+    where nothing does, a region is one item (see :mod:`consumers.projector.regions`)."""
+    return bool(_attrs(bucket)) or _nests_objects(bucket)
+
+
+def _nests_objects(bucket: str) -> bool:
+    """Buckets whose items are told apart by what they are about (proposals, agreements)."""
+    return bucket in ("proposals", "agreements")
+
+
+def _vaguer(vague: Fact, specific: Fact) -> bool:
+    """Whether ``vague`` names less of what ``specific`` names ("ceasefire" of "30-day ceasefire")."""
+    if vague.kind not in OBJECT_KINDS or specific.kind not in OBJECT_KINDS:
+        return False
+    return bool(vague.object_key) and set(vague.object_key) < set(specific.object_key)
 
 
 def _always_core(bucket: str) -> bool:

@@ -275,6 +275,26 @@ def test_a_deal_rejected_is_a_proposal_rejected_and_no_ceasefire() -> None:
     assert state["ceasefire"]["status"] == "not agreed"  # (a deal broken is no ceasefire in force)
 
 
+def test_a_vague_proposal_does_not_glue_two_specific_ones() -> None:
+    """ "A ceasefire" names less than "a 30-day ceasefire" and "a 60-day ceasefire": it joins
+    the better supported of them, and none when they tie; the two never become one item."""
+    arts = list(seed_articles().values())
+
+    def proposals(*whats: str) -> list[dict[str, Any]]:
+        return [_event_claim(f"c{n}", "proposal", [], "proposed", object=w) for n, w in enumerate(whats)]
+
+    tied = [["a ceasefire"], ["a 30-day ceasefire"], ["30-day ceasefire"], ["a 60-day truce"], ["60-day ceasefire"]]
+    thirty_ahead = [*tied[:4], ["60-day ceasefire", "the 30-day ceasefire"]]
+    for said, expected in ((tied, [1, 2, 2]), (thirty_ahead, [2, 4])):
+        evs = [*arts, *(_claims_event(a, proposals(*w)) for a, w in zip(arts, said, strict=True))]
+        for order in (evs, evs[::-1]):
+            props = build(order).state()["sections"]["proposals"]
+            assert sorted(i["sources"] for i in props) == expected, [i["label"] for i in props]
+            for item in props:
+                words = set(" ".join(item["object_variants"]).replace("-", " ").split())
+                assert not {"30", "60"} <= words, item["object_variants"]
+
+
 def test_different_dates_are_different_items() -> None:
     arts = list(seed_articles().values())
     a = _claims_event(

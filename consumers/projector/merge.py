@@ -68,6 +68,43 @@ def partition(
     support: Sequence[frozenset[str]],
     values: Sequence[frozenset[float]] | None = None,
 ) -> list[list[int]]:
+    """Group signature representatives (one fact per signature) into items; indices, sorted (see
+    :func:`_partition`). Proposals are grouped by what they propose: the signatures of one
+    object are one, and only the distinct objects are compared pairwise (a region of the
+    talks' proposals holds thousands of signatures and a few dozen objects)."""
+    if not _nests_objects(bucket):
+        return _partition(bucket, reps, support, values)
+    by_object: dict[tuple[str, ...], list[int]] = defaultdict(list)
+    others: list[int] = []
+    for i, r in enumerate(reps):
+        if r.kind in OBJECT_KINDS and r.object_key:
+            by_object[r.object_key].append(i)
+        else:  # (proposed meetings, proposals of no stated what: never the same as those above)
+            others.append(i)
+    objects = sorted(by_object)
+    members = [by_object[o] for o in objects]
+    out = [
+        [i for k in group for i in members[k]]
+        for group in _partition(
+            bucket,
+            [reps[m[0]] for m in members],
+            [frozenset().union(*(support[i] for i in m)) for m in members],
+        )
+    ]
+    if others:
+        out += [
+            [others[k] for k in group]
+            for group in _partition(bucket, [reps[i] for i in others], [support[i] for i in others])
+        ]
+    return sorted(sorted(group) for group in out)
+
+
+def _partition(
+    bucket: str,
+    reps: Sequence[Fact],
+    support: Sequence[frozenset[str]],
+    values: Sequence[frozenset[float]] | None = None,
+) -> list[list[int]]:
     """Group signature representatives (one fact per signature) into items; indices, sorted.
 
     ``support[i]`` is the set of articles behind signature *i*. First, signatures that agree on
@@ -248,8 +285,9 @@ def partitions_within_regions(bucket: str) -> bool:
 
 
 def _nests_objects(bucket: str) -> bool:
-    """Buckets whose items are told apart by what they are about (proposals, agreements)."""
-    return bucket in ("proposals", "agreements")
+    """Buckets whose items are told apart by what they are about: proposals (agreements match
+    only with a party in common, which keeps a vague one from joining them all)."""
+    return bucket == "proposals"
 
 
 def _vaguer(vague: Fact, specific: Fact) -> bool:

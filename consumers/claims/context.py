@@ -256,6 +256,12 @@ class ArticleContext:
             if p is not None and p.id not in seen and (not persons_only or p.type == "PERSON"):
                 seen.add(p.id)
                 out.append(p)
+            if p is None and depth and resolve and tok.dep_ == "pobj" and tok.lemma_.lower() in self.lex.side_nouns:
+                # "commanders from both sides": the sides' parties
+                for side in self.resolve_reference(tok):
+                    if side.id not in seen:
+                        seen.add(side.id)
+                        out.append(side)
             person = p is not None and p.type == "PERSON"
             for child in tok.children:
                 if child.dep_ not in NP_LINKS or child.dep_ in skip:
@@ -449,10 +455,11 @@ class ArticleContext:
             objs = [c for c in tok.head.children if c.dep_ == "dobj"]
             if objs:
                 return objs[0], self.np_parties(objs[0])
-            if child.dep_ == "agent" and tok.tag_ == "VBN":
-                pobj = [c for c in child.children if c.dep_ == "pobj"]
-                if pobj:
-                    return pobj[0], self.np_parties(pobj[0])
+            # ("… expected to be hosted by Turkey": the agent acts)
+            agent = next((c for c in tok.children if c.dep_ == "agent"), None) if tok.tag_ == "VBN" else None
+            pobj = [c for c in agent.children if c.dep_ == "pobj"] if agent is not None else []
+            if pobj:
+                return pobj[0], self.np_parties(pobj[0])
         # "accused Russia of making demands": the object of the governing verb acts
         if tok.tag_ == "VBG" and tok.dep_ == "pcomp" and tok.head.dep_ == "prep":
             objs = [c for c in tok.head.head.children if c.dep_ == "dobj"]

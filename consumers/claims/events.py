@@ -255,6 +255,8 @@ def _status(ctx: ArticleContext, tok: Any, kind: str, verb: Any | None, in_force
             status = own_cues.get(lemma) or lex.status_cues.get(lemma) or lex.status_cues.get(w.lower_)
             if status is None or (w is tok and (tok.pos_ != "VERB" or _not_its_status(kind, status))):
                 continue
+            if status == "proposed" and w is node and tok.dep_ == "nsubj" and node.i == tok.head.i:
+                continue  # ("the deal calls for a 60-day truce": it proposes another thing, it is not proposed)
             cues.add(status)
         for clause in (c for c in node.children if c.dep_ == "advcl"):
             if any(m.dep_ == "mark" and m.lower_ in CONDITIONS for m in clause.children):

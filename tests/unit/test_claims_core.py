@@ -13,7 +13,7 @@ import sys
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from consumers.claims import extract
@@ -129,6 +129,7 @@ def test_outcomes_bound_the_cost() -> None:
         max_size=120,
     ).map("".join)
 )
+@example("said met .")  # (a verb with no children under an xcomp had read an unbound loop variable)
 def test_arbitrary_text_never_breaks_extraction(text: str) -> None:
     doc = extract.parse(load_model(), [text])[0]
     for claim in extract.extract_claims(doc, outlet="o", published=SUNDAY):

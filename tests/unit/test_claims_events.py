@@ -474,3 +474,18 @@ def test_what_a_deal_is_about_by_its_own_nouns() -> None:
     assert truce.object == "ceasefire deal"
     start = _one("Ethiopia and Eritrea agreed to an immediate ceasefire starting at midnight.", "agreement")
     assert start.object == "an immediate ceasefire"
+
+
+def test_a_deal_that_calls_for_something_is_not_itself_proposed() -> None:
+    """ "The agreement, mediated by Kenya, calls for a 60-day truce": the agreement proposes the
+    truce's terms; "calls for" is no cue of its own status (it had made the deal proposed)."""
+    e = _one("The agreement between Ethiopia and Eritrea, mediated by Kenya, calls for a 60-day truce.", "agreement")
+    assert e.status == "agreed"
+    urged = _one("Kenya called for an agreement between Ethiopia and Eritrea.", "agreement")
+    assert urged.status == "proposed"
+
+
+def test_people_from_both_sides_are_the_sides() -> None:
+    text = "Talks between Ethiopia and Eritrea ended on Monday. Commanders from both sides will meet on Thursday."
+    later = [e for e in _events(text) if e.status == "planned"]
+    assert [set(e.participants) for e in later] == [{"ethiopia", "eritrea"}]

@@ -523,6 +523,9 @@ def _find(ctx: ArticleContext, tok: Any) -> _Found | None:
             agentive = vlemma in lex.strike_agent_verbs if kind == "strike" else vlemma not in lex.commentary_verbs
             if kind in CONSUMING and vlemma in lex.respondent_verbs:
                 agentive = False  # ("Hamas was studying the proposal", "Kyiv rejected the demand")
+            between = any(c.dep_ == "prep" and c.lower_ in ("between", "among") for c in tok.children)
+            if between and len({p.id for p in own}) >= 2:
+                agentive = False  # ("Qatar is hosting talks between Congo and the M23": a host)
             if agentive:
                 subj = ctx.subject_of(verb, max_up=3, strict=True)
                 # "the talks ended with an agreement": parties come from the talks, not "Istanbul"

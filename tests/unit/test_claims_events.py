@@ -489,3 +489,10 @@ def test_people_from_both_sides_are_the_sides() -> None:
     text = "Talks between Ethiopia and Eritrea ended on Monday. Commanders from both sides will meet on Thursday."
     later = [e for e in _events(text) if e.status == "planned"]
     assert [set(e.participants) for e in later] == [{"ethiopia", "eritrea"}]
+
+
+def test_a_host_of_talks_between_two_sides_is_no_party() -> None:
+    e = _one("Kenya hosted a meeting between Ethiopia and Eritrea in Nairobi.", "talks")
+    assert set(e.participants) == {"ethiopia", "eritrea"}
+    with_ = _one("Abiy Ahmed held talks with Isaias Afwerki in Asmara.", "talks")
+    assert set(with_.participants) == {"abiy-ahmed", "isaias-afwerki"}

@@ -133,8 +133,9 @@ class SavedRows:
         ``held``: the keys the store holds of each section; those the sections lack (a row the
         view did not take back) are deleted by the next delta."""
         self._saved = None
-        self.written(self.delta(sections, rows=False))
-        saved: dict[str, _Saved] = self._saved or {}
+        delta = self.delta(sections, rows=False)
+        self.written(delta)
+        saved = delta.after
         for name, keys in (held or {}).items():
             sec, known = sections.get(name), saved.get(name)
             if sec is None or known is None:

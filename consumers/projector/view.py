@@ -178,6 +178,7 @@ class TalksView:
         self._evicted_to: float | None = None  # the window's cutoff when the view last forgot
         self._index_evicted_to: float | None = None  # … and the story index's (see _evict)
         self._filling = False  # restoring a checkpoint: buckets are rebuilt whole, nothing touched
+        self.built = 0  # items rendered from their facts (not taken back from a checkpoint or kept)
 
     # ------------------------------------------------------------------------------- applying
     def apply(self, env: Envelope) -> TalksView:
@@ -602,6 +603,7 @@ class TalksView:
         lookups = self._lookups()
         builder = items.ItemBuilder(bucket).add_all((f for s in sigs for f in groups[s].values()), lookups)
         item = builder.item(lookups)
+        self.built += 1
         item_id = item["id"]
         self._built_from[item_id] = (bucket, tuple(sigs))
         if builder.size >= KEEP_BUILDER_FACTS:
@@ -631,6 +633,7 @@ class TalksView:
             return None
         self._built_from[item_id] = (bucket, tuple(sigs))
         lookups = self._lookups()
+        self.built += 1
         return builder.add_all(new, lookups).item(lookups)
 
     def _grown_region(

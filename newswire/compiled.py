@@ -84,7 +84,7 @@ def status() -> tuple[bool, str]:
         return False, f"sources unreadable: {exc}"
     stale = sorted(m for m in MODULES if manifest.get("sources", {}).get(m) != current[m])
     if stale:
-        return False, f"sources changed since the build: {', '.join(stale)} (rebuild: python -m newswire.compiled build)"
+        return False, f"sources changed since the build: {', '.join(stale)}"
     return True, f"built {manifest.get('built_at', '?')}"
 
 

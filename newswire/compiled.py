@@ -38,9 +38,11 @@ MODULES: tuple[str, ...] = (
     "consumers.projector.items",
     "consumers.projector.merge",
     "consumers.projector.ranking",
+    "consumers.projector.records",
     "consumers.projector.regions",
     "consumers.projector.rows",
     "consumers.projector.seen",
+    "consumers.projector.siggroup",
     "consumers.projector.view",
     "consumers.projector.window",
 )

@@ -15,14 +15,14 @@ from __future__ import annotations
 import heapq
 from bisect import insort
 from collections import defaultdict
-from collections.abc import Callable, Iterable, KeysView, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from operator import attrgetter
 from typing import Any, NamedTuple, TypeVar
 
 from consumers.projector import datespan
 from consumers.projector.facts import DONE_STATUSES, OBJECT_KINDS, STATUS_RANK, Fact, Lexicon
-from consumers.projector.merge import BY_CLAIM, Sig, id_of_head
+from consumers.projector.merge import BY_CLAIM, head_signature, id_of_head
+from consumers.projector.records import ArticleRec
 
 T = TypeVar("T")
 _BY_PLACE = attrgetter("start", "claim_id")
@@ -42,19 +42,8 @@ MAX_POSITIONS = 10
 RENDER_VERSION = 6
 
 
-@dataclass(frozen=True)
-class ArticleRef:
-    """What an item shows about a supporting article."""
-
-    article_id: str
-    outlet: str
-    title: str
-    time: str
-    url: str | None
-
-
 NameOf = Callable[[str], str]
-ArticleOf = Callable[[str], ArticleRef | None]
+ArticleOf = Callable[[str], ArticleRec | None]
 FiguresOf = Callable[[str, int], Sequence[Fact]]
 
 
@@ -151,7 +140,7 @@ class ValueTable:
     def __init__(self) -> None:
         self.rows: dict[Any, _ValueRow] = {}
 
-    def add(self, value: Any, f: Fact, ref: ArticleRef | None) -> None:
+    def add(self, value: Any, f: Fact, ref: ArticleRec | None) -> None:
         key = (f.article_id, f.claim_id)
         row = self.rows.get(value)
         if row is None:
@@ -167,23 +156,36 @@ class ValueTable:
         if ref is not None:
             row.outlets.add(ref.outlet)
 
-    def render(self) -> list[dict[str, Any]]:
-        """Rows, the most reported first (ties: by value, then by the first claim)."""
+    def ordered(self) -> list[_ValueRow]:
+        """The rows, the most reported first (ties: by value, then by the first claim)."""
         rows = list(self.rows.values())
-        if len(rows) == 1:
-            return [rows[0].render()]
-        rows.sort(key=attrgetter("first"))
-        listed = [row.render() for row in rows]
-        listed.sort(key=_most_said)
-        return listed
+        if len(rows) > 1:
+            rows.sort(key=_first_claim)
+            rows.sort(key=_most_said)
+        return rows
+
+    def render(self) -> list[dict[str, Any]]:
+        """The rows in :meth:`ordered` order, each with who said it."""
+        return [row.render() for row in self.ordered()]
+
+    def top(self) -> Any:
+        """The value of the first row (what an item shows when it needs no conflict listed)."""
+        if len(self.rows) == 1:
+            for row in self.rows.values():
+                return row.value
+        return self.ordered()[0].value
 
 
 def _render(table: ValueTable | None) -> list[dict[str, Any]]:
     return table.render() if table is not None else []
 
 
-def _most_said(row: Mapping[str, Any]) -> tuple[int, str]:
-    return (-row["sources"], str(row["value"]))
+def _first_claim(row: _ValueRow) -> tuple[str, str]:
+    return row.first
+
+
+def _most_said(row: _ValueRow) -> tuple[int, str]:
+    return (-len(row.outlets), str(row.value))
 
 
 def valued(facts: Iterable[Fact], article_of: ArticleOf, value_of: Callable[[Fact], Any]) -> list[dict[str, Any]]:
@@ -219,9 +221,7 @@ class ItemBuilder:
         "_facts",
         "_figures",
         "_first",
-        "_first_of_sig",
         "_first_seen",
-        "_head",
         "_last_seen",
         "_order",
         "_outlets",
@@ -243,10 +243,8 @@ class ItemBuilder:
         self._party = bucket.startswith("party:")
         self.size = 0  # facts folded in
         self._first: Fact | None = None  # by (article, claim)
-        self._first_of_sig: dict[Sig, Fact] = {}
-        self._head: tuple[str, Sig] | None = None  # (repr, signature): the first signature by repr
         self._facts: dict[str, list[Fact]] = {}  # article → its facts here
-        self._refs: dict[str, ArticleRef | None] = {}
+        self._refs: dict[str, ArticleRec | None] = {}
         self._order: list[tuple[str, str]] = []  # (article time, article), sorted
         self._outlets: set[str] = set()
         self._first_seen: str | None = None
@@ -261,11 +259,6 @@ class ItemBuilder:
         self._titles = ValueTable()  # a party's titles as written (President, Former U.S. President)
         self._roles = ValueTable()  # … and the role words in them (a conflict when they differ)
 
-    @property
-    def signatures(self) -> KeysView[Sig]:
-        """The signatures of the facts folded in."""
-        return self._first_of_sig.keys()
-
     def add_all(self, facts: Iterable[Fact], lookups: Lookups) -> ItemBuilder:
         for f in facts:
             self.add(f, lookups)
@@ -274,20 +267,11 @@ class ItemBuilder:
     def add(self, f: Fact, lookups: Lookups) -> None:
         """Fold one fact in (each fact once: a fact removed needs a new builder)."""
         self.size += 1
-        key = (f.article_id, f.claim_id)
-        first = self._first
-        if first is None or key < (first.article_id, first.claim_id):
-            self._first = f
-        sig = f.signature()
-        known = self._first_of_sig.get(sig)
-        if known is None:
-            self._first_of_sig[sig] = f
-            head = (repr(sig), sig)
-            if self._head is None or head[0] < self._head[0]:
-                self._head = head
-        elif key < (known.article_id, known.claim_id):
-            self._first_of_sig[sig] = f
         aid = f.article_id
+        if self._party:  # (a party's speaker is its first fact's)
+            first = self._first
+            if first is None or (aid, f.claim_id) < (first.article_id, first.claim_id):
+                self._first = f
         facts = self._facts.get(aid)
         if facts is None:
             facts = self._facts[aid] = []
@@ -330,7 +314,7 @@ class ItemBuilder:
                     self._titles.add(f.text, f, ref)
                 self._roles.add(" ".join(f.object_key), f, ref)
 
-    def _new_article(self, aid: str, article_of: ArticleOf) -> ArticleRef | None:
+    def _new_article(self, aid: str, article_of: ArticleOf) -> ArticleRec | None:
         ref = self._refs[aid] = article_of(aid)
         insort(self._order, (ref.time if ref else "", aid))
         if ref is not None:
@@ -342,24 +326,24 @@ class ItemBuilder:
                 self._outlets.add(ref.outlet)
         return ref
 
-    def _ref(self, aid: str) -> ArticleRef | None:
+    def _ref(self, aid: str) -> ArticleRec | None:
         """The article behind a fact folded in (figures share the article of their event)."""
         return self._refs.get(aid)
 
     # ------------------------------------------------------------------------------- rendering
-    def item(self, lookups: Lookups) -> dict[str, Any]:
-        """The item as JSON-ready data (canonical: the same facts, the same item)."""
-        if self._first is None or self._head is None:
+    def item(self, lookups: Lookups, head: Fact, item_id: str) -> dict[str, Any]:
+        """The item as JSON-ready data (canonical: the same facts, the same item). ``head``: the
+        first fact (by claim) of its first signature (by ``repr``), whose kind and section the
+        item takes; ``item_id``: that signature's item id (:func:`merge.id_of_head`)."""
+        if not self.size:
             raise ValueError("an item needs at least one fact")
         bucket, name_of = self.bucket, lookups.name_of
-        head_sig = self._head[1]  # (kept as facts come: a min over every signature was per render)
-        head = self._first_of_sig[head_sig]
         status, history = self._status()
         # who: the participant set most articles give (others are listed as variants)
         ranked_sets = sorted(self._sets.items(), key=lambda kv: (-len(kv[1]), len(kv[0]), kv[0]))
         participants = list(ranked_sets[0][0]) if ranked_sets else []
         item: dict[str, Any] = {
-            "id": id_of_head(bucket, head_sig),
+            "id": item_id,
             "bucket": bucket,
             "kind": head.kind,
             "section": section_of(head, status, lookups.lex),
@@ -377,19 +361,24 @@ class ItemBuilder:
         }
         tables = self._values
         for key in ("place", "date", "time_text", "actor"):
-            vals = _render(tables.get(key))
+            table = tables.get(key)
+            if table is None or len(table.rows) == 1 or key not in ("place", "date"):
+                item[key] = table.top() if table is not None else None  # (no conflict to list)
+                continue
+            vals = table.render()
             if key == "date":  # a week that holds the day others state does not contradict it
                 vals = [v for v in vals if not any(datespan.within(w["value"], v["value"]) for w in vals)]
             item[key] = vals[0]["value"] if vals else None
-            if key in ("place", "date") and len(vals) > 1:
+            if len(vals) > 1:
                 item["conflicts"].append({"about": key, "values": vals})
         if item["place"]:
             item["place_name"] = name_of(item["place"])
         if item["actor"]:
             item["actor_name"] = name_of(item["actor"])
-        objects = _render(tables.get("object"))
-        item["object"] = objects[0]["value"] if objects else None
-        item["object_variants"] = [o["value"] for o in objects]
+        objects = tables.get("object")
+        variants = [row.value for row in objects.ordered()] if objects is not None else []
+        item["object"] = variants[0] if variants else None
+        item["object_variants"] = variants
         if head.claim_kind == "count":
             values = _render(tables.get("value"))
             item["value"] = values[0]["value"] if values else None
@@ -399,7 +388,7 @@ class ItemBuilder:
         elif head.claim_kind == "event":
             self._event_figures(item, head, lookups.lex)
         elif self._party:
-            self._party_positions(item, self._first, name_of)
+            self._party_positions(item, self._first or head, name_of)
         item["label"] = label(item, name_of)
         return item
 
@@ -440,7 +429,7 @@ class ItemBuilder:
     def _event_figures(self, item: dict[str, Any], head: Fact, lex: Lexicon) -> None:
         """Counts said in the sentences that report the event (people killed in a strike, …), in
         the lexicon's order: the first (people killed before drones intercepted) names the item."""
-        wanted = lex.figures.get(head.kind, ())
+        wanted = lex.figures.get(head.kind, ()) if self._figures else ()
         by_cat: dict[str, list[Fact]] = defaultdict(list)
         for g in self._figures.values():
             if g.kind in wanted:
@@ -498,7 +487,10 @@ class ItemBuilder:
 
 def build_item(bucket: str, facts: Iterable[Fact], lookups: Lookups) -> dict[str, Any]:
     """One item of the view from all the facts merged into it."""
-    return ItemBuilder(bucket).add_all(facts, lookups).item(lookups)
+    facts = list(facts)
+    head_sig = head_signature(facts)
+    head = min((f for f in facts if f.signature() == head_sig), key=BY_CLAIM)
+    return ItemBuilder(bucket).add_all(facts, lookups).item(lookups, head, id_of_head(bucket, head_sig))
 
 
 def label(item: Mapping[str, Any], name_of: NameOf) -> str:

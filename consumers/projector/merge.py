@@ -321,7 +321,8 @@ def _attr_ok(a: Fact, b: Fact, attr: str) -> bool:
 # an item's identity
 
 
-def _head_signature(facts: Iterable[Fact]) -> Sig:
+def head_signature(facts: Iterable[Fact]) -> Sig:
+    """The first signature of these facts by ``repr`` (what names their item)."""
     sigs = {f.signature() for f in facts}
     return next(iter(sigs)) if len(sigs) == 1 else min(sigs, key=repr)
 
@@ -329,7 +330,7 @@ def _head_signature(facts: Iterable[Fact]) -> Sig:
 def item_id(bucket: str, facts: Iterable[Fact]) -> str:
     """An item's id: from its bucket and the first of its signatures, so the same facts always
     make the same id whatever the order they came in."""
-    return id_of_head(bucket, _head_signature(facts))
+    return id_of_head(bucket, head_signature(facts))
 
 
 def id_of_head(bucket: str, head: Sig) -> str:

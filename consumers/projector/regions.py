@@ -13,10 +13,10 @@ match each other for sure (equal participant sets, equal objects) share one repr
 Components only grow when keys are added; :meth:`RegionIndex.rebuilt` starts over when a key
 goes away (a revision removed the last fact that had it).
 
-Each region also keeps its facts' signatures in ``repr`` order (the order items are built and
-named in), updated as signatures come and go: a refresh of a region that holds a party's every
-quote, or a count category's every place, reads that list instead of gathering and sorting
-the whole region again, so it costs what changed, not the size of the region.
+Each region also keeps its signature groups (:class:`SigGroup`) in ``repr`` order (the order items
+are built and named in), updated as signatures come and go: a refresh of a region that holds a
+party's every quote, or a count category's every place, reads that list instead of gathering and
+sorting the whole region again, so it costs what changed, not the size of the region.
 
 Pure data structure: no Kafka, no clock.
 """
@@ -25,16 +25,12 @@ from __future__ import annotations
 
 from bisect import bisect
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from itertools import combinations
-from typing import Any
 
 from consumers.projector.facts import OBJECT_KINDS
+from consumers.projector.siggroup import MatchKey, SigGroup
 
-#: (kind, participants, object words): everything the core of the merge rule looks at.
-MatchKey = tuple[str, tuple[str, ...], tuple[str, ...]]
-#: A fact's signature (:meth:`consumers.projector.facts.Fact.signature`).
-Sig = tuple[Any, ...]
 #: Participant sets up to this size are indexed by all their subsets (2^n); larger ones by member.
 MAX_SUBSET_INDEX = 8
 
@@ -162,14 +158,14 @@ class _ObjectFamilies:
 
 class RegionIndex:
     """Connected components of the core relation over the match keys of one bucket, each with
-    its signatures in ``repr`` order."""
+    its signature groups in ``repr`` order."""
 
     def __init__(self, bucket: str) -> None:
         self.bucket = bucket
         self.mode = mode_of(bucket)
         self._parent: dict[MatchKey, MatchKey] = {}
         self._members: dict[MatchKey, list[MatchKey]] = {}
-        self._sigs: dict[MatchKey, list[Sig]] = {}  # root → its signatures, in repr order …
+        self._groups: dict[MatchKey, list[SigGroup]] = {}  # root → its groups, in repr order …
         self._reprs: dict[MatchKey, list[str]] = {}  # … and their reprs (regions of two or more)
         self._items: dict[MatchKey, set[str]] = {}
         self._first: MatchKey | None = None
@@ -177,17 +173,19 @@ class RegionIndex:
         self._objects = _ObjectFamilies(agreements=bucket == "agreements")
 
     @classmethod
-    def rebuilt(cls, bucket: str, key_sigs: Mapping[MatchKey, Iterable[Sig]]) -> RegionIndex:
-        """A fresh index of these keys and their signatures (after a key went away: components
-        may have split)."""
+    def rebuilt(cls, bucket: str, groups: Iterable[SigGroup]) -> RegionIndex:
+        """A fresh index of these groups (after a key went away: components may have split)."""
         index = cls(bucket)
-        for key in sorted(key_sigs):
+        by_key: dict[MatchKey, list[SigGroup]] = {}
+        for g in groups:
+            by_key.setdefault(g.key, []).append(g)
+        for key in sorted(by_key):
             index.add(key)
         for root, members in index._members.items():
-            ordered = sorted((repr(s), s) for k in members for s in key_sigs[k])
-            index._sigs[root] = [sig for _r, sig in ordered]
+            ordered = sorted((g for k in members for g in by_key[k]), key=_text)
+            index._groups[root] = ordered
             if len(ordered) > 1:
-                index._reprs[root] = [r for r, _sig in ordered]
+                index._reprs[root] = [g.text for g in ordered]
         return index
 
     def __contains__(self, key: MatchKey) -> bool:
@@ -199,7 +197,7 @@ class RegionIndex:
             return
         self._parent[key] = key
         self._members[key] = [key]
-        self._sigs[key] = []
+        self._groups[key] = []
         self._items[key] = set()
         if self.mode == "all":
             joins = [self._first] if self._first is not None else []
@@ -211,36 +209,36 @@ class RegionIndex:
         for other in joins:
             self._union(key, other)
 
-    def add_sig(self, key: MatchKey, sig: Sig) -> None:
-        """A signature new to the bucket, whose facts have ``key`` (registered if new)."""
-        self.add(key)
-        self._insert(self.find(key), sig)
+    def add_group(self, group: SigGroup) -> None:
+        """A signature new to the bucket (its key registered if new)."""
+        self.add(group.key)
+        self._insert(self.find(group.key), group)
 
-    def _insert(self, root: MatchKey, sig: Sig, text: str | None = None) -> None:
-        """Put ``sig`` (whose repr is ``text``, when known) in its place in the region's list."""
-        sigs = self._sigs[root]
-        if not sigs:  # (most regions hold one signature: no repr is kept for those)
-            sigs.append(sig)
+    def _insert(self, root: MatchKey, group: SigGroup) -> None:
+        """Put ``group`` in its place in the region's list."""
+        groups = self._groups[root]
+        if not groups:  # (most regions hold one signature: no repr list is kept for those)
+            groups.append(group)
             return
         reprs = self._reprs.get(root)
         if reprs is None:
-            reprs = self._reprs[root] = [repr(s) for s in sigs]
-        text = text or repr(sig)
+            reprs = self._reprs[root] = [g.text for g in groups]
+        text = group.text
         at = bisect(reprs, text)
         reprs.insert(at, text)
-        sigs.insert(at, sig)
+        groups.insert(at, group)
 
-    def remove_sig(self, key: MatchKey, sig: Sig) -> None:
-        """A signature that lost its last fact (its key keeps others: a key that goes away
-        rebuilds the index, see :meth:`rebuilt`)."""
-        root = self.find(key)
-        sigs = self._sigs[root]
-        at = sigs.index(sig)
-        del sigs[at]
+    def remove_group(self, group: SigGroup) -> None:
+        """A group that lost its last fact (its key keeps others: a key that goes away rebuilds
+        the index, see :meth:`rebuilt`)."""
+        root = self.find(group.key)
+        groups = self._groups[root]
+        at = next(i for i, g in enumerate(groups) if g is group)
+        del groups[at]
         reprs = self._reprs.get(root)
         if reprs is not None:
             del reprs[at]
-            if len(sigs) <= 1:
+            if len(groups) <= 1:
                 del self._reprs[root]
 
     def find(self, key: MatchKey) -> MatchKey:
@@ -261,23 +259,23 @@ class RegionIndex:
         self._parent[rb] = ra
         self._members[ra].extend(self._members.pop(rb))
         self._items[ra] |= self._items.pop(rb)
-        into, moved = self._sigs[ra], self._sigs.pop(rb)
+        into, moved = self._groups[ra], self._groups.pop(rb)
         into_reprs, moved_reprs = self._reprs.pop(ra, None), self._reprs.pop(rb, None)
-        # the smaller list goes into the larger one (so a signature moves O(log n) times)
+        # the smaller list goes into the larger one (so a group moves O(log n) times)
         if len(into) < len(moved):
-            into, moved, into_reprs, moved_reprs = moved, into, moved_reprs, into_reprs
-        self._sigs[ra] = into
+            into, moved, into_reprs = moved, into, moved_reprs
+        self._groups[ra] = into
         if into_reprs is not None:
             self._reprs[ra] = into_reprs
-        for at, sig in enumerate(moved):
-            self._insert(ra, sig, moved_reprs[at] if moved_reprs is not None else None)
+        for group in moved:
+            self._insert(ra, group)
 
     def members(self, root: MatchKey) -> list[MatchKey]:
         return self._members[root]
 
-    def sigs(self, root: MatchKey) -> list[Sig]:
-        """The region's signatures in ``repr`` order (the index's own list: copy to keep)."""
-        return self._sigs[root]
+    def groups(self, root: MatchKey) -> list[SigGroup]:
+        """The region's groups in ``repr`` order (the index's own list: copy to keep)."""
+        return self._groups[root]
 
     def roots(self) -> list[MatchKey]:
         return sorted(self._members)
@@ -288,3 +286,7 @@ class RegionIndex:
 
     def set_items(self, root: MatchKey, item_ids: Iterable[str]) -> None:
         self._items[root] = set(item_ids)
+
+
+def _text(group: SigGroup) -> str:
+    return group.text

@@ -31,15 +31,15 @@ from consumers.projector.facts import (
     Lexicon,
     facts_from_claims,
     lexicon,
-    match_key_of,
     object_tokens,
     titles_from_mentions,
 )
-from consumers.projector.merge import Sig
 from consumers.projector.ranking import SectionRanking
-from consumers.projector.regions import MatchKey, RegionIndex
+from consumers.projector.records import ArticleRec, EntityRec
+from consumers.projector.regions import RegionIndex
 from consumers.projector.rows import Parts, Section, TrackedDict
 from consumers.projector.seen import SeenEvents
+from consumers.projector.siggroup import MatchKey, Sig, SigGroup
 from consumers.projector.stories import StoryIndex
 from consumers.projector.story_digest import StoryArticle, StoryDigest
 from consumers.projector.window import ViewWindow, event_epoch
@@ -70,43 +70,8 @@ MAX_PERSON_MENTIONS = 50
 KEEP_BUILDER_FACTS = 32
 
 
-@dataclass(frozen=True)
-class ArticleRec:
-    article_id: str
-    revision: str
-    event_id: str
-    time: str
-    outlet: str
-    title: str
-    url: str | None
-    published: str | None
-    body: str
-
-    def ref(self) -> items.ArticleRef:
-        return items.ArticleRef(self.article_id, self.outlet, self.title, self.time, self.url)
-
-    def in_story(self) -> StoryArticle:
-        return StoryArticle(self.article_id, self.outlet, self.title, self.url, self.time)
-
-
-@dataclass(frozen=True)
-class EntityRec:
-    id: str
-    name: str
-    type: str
-    salience: float
-    mentions: tuple[tuple[str, int, int, int, int], ...]  # text, start, end, sentence start, end
-
-    def as_mapping(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "name": self.name,
-            "type": self.type,
-            "mentions": [
-                {"text": t, "start": s, "end": e, "sentence": {"index": 0, "start": ss, "end": se}}
-                for t, s, e, ss, se in self.mentions
-            ],
-        }
+def _in_story(rec: ArticleRec) -> StoryArticle:
+    return StoryArticle(rec.article_id, rec.outlet, rec.title, rec.url, rec.time)
 
 
 @dataclass(frozen=True)
@@ -125,8 +90,11 @@ Rank = tuple[str, str, str]  # (event time, extractor/revision, event id): large
 class TalksView:
     """The materialized view. Mutable for speed; owned by one caller (the projector loop)."""
 
-    def __init__(self, lex: Lexicon | None = None, window: ViewWindow | None = None) -> None:
+    def __init__(
+        self, lex: Lexicon | None = None, window: ViewWindow | None = None, keep_builders: int = KEEP_BUILDER_FACTS
+    ) -> None:
         self.lex = lex or lexicon()
+        self.keep_builders = keep_builders  # items of at least this many facts keep their builder
         self.window = window or ViewWindow()  # how far back the view reaches (see window.py)
         self.evicted = 0  # articles forgotten because the window moved past them
         self.seen = SeenEvents()  # ids of the events taken in (forgotten with the window)
@@ -138,14 +106,15 @@ class TalksView:
         self.claims: TrackedDict[tuple[Rank, tuple[Fact, ...]]] = TrackedDict()
         # derived state (rebuilt from the above on load)
         self._titles: dict[str, tuple[Fact, ...]] = {}
-        self._buckets: dict[str, dict[tuple[Any, ...], dict[tuple[str, str], Fact]]] = defaultdict(dict)
-        self._key_sigs: dict[str, dict[MatchKey, set[tuple[Any, ...]]]] = defaultdict(dict)
+        self._buckets: dict[str, dict[Sig, SigGroup]] = {}  # bucket → signature → its group
+        self._key_counts: dict[str, dict[MatchKey, int]] = {}  # bucket → match key → its groups
         self._regions: dict[str, RegionIndex] = {}
         self._entity_buckets: dict[str, set[str]] = defaultdict(set)
         self._sentence_counts: dict[tuple[str, int], dict[str, Fact]] = defaultdict(dict)
         self._names: dict[str, Counter[str]] = defaultdict(Counter)
         self._stories = StoryIndex()
-        self._dirty: set[tuple[str, MatchKey]] = set()  # (bucket, key): its region is rebuilt
+        self._touched: list[SigGroup] = []  # groups touched since the last refresh (see SigGroup)
+        self._dirty: set[tuple[str, MatchKey]] = set()  # (bucket, key): its region is rebuilt too
         self._dirty_buckets: set[str] = set()  # every region of these is rebuilt
         self._stale: set[str] = set()  # a key went away: regions are recomputed, then rebuilt
         self._ceasefire_dirty = False
@@ -161,18 +130,11 @@ class TalksView:
         self._fresh = True  # refreshed since the last event: its items are those of its facts
         self._ranking = SectionRanking()  # each section's items in page order (see _swap)
         self._bucket_items: dict[str, set[str]] = {}
-        # what lets a refresh skip work whose inputs did not change (see _reusable)
-        # (by bucket, so that a region's signatures are checked against them by set operations)
-        self._touched: dict[str, set[Sig]] = {}  # signatures touched since the last refresh
-        self._reuse_until: dict[str, set[Sig]] = {}  # the above, as of the refresh under way
-        self._added: dict[str, dict[Sig, list[Fact]]] = {}  # facts new since the last refresh …
-        self._spoiled: dict[str, set[Sig]] = {}  # … and signatures that lost one or its article
-        self._growing: tuple[dict[str, dict[Sig, list[Fact]]], dict[str, set[Sig]]] = ({}, {})
-        self._region_changes: dict[str, dict[MatchKey, list[Sig]]] = {}  # the above by region (_changed_in)
-        self._builders: dict[str, items.ItemBuilder] = {}  # large items: folded further (_grown)
-        self._built_from: dict[str, tuple[str, tuple[Sig, ...]]] = {}  # item id → bucket, signatures
-        # first fact, articles, values said (what the partition reads)
-        self._sig_facts: dict[tuple[str, Sig], tuple[Fact, frozenset[str], frozenset[float]]] = {}
+        # what lets a refresh skip work whose inputs did not change (see _reusable, _grown)
+        self._region_changes: dict[str, dict[MatchKey, list[SigGroup]]] = {}  # touched groups by region
+        # large items: their builders (folded further), and the groups folded into them
+        self._builders: dict[str, tuple[items.ItemBuilder, set[SigGroup]]] = {}
+        self._built_from: dict[str, tuple[SigGroup, ...]] = {}  # item id → the groups it was built from
         self._about_ceasefire: set[str] = set()  # agreements and proposals whose object is one
         self._ceasefire_agreed: set[str] = set()  # … of those, the ones reported agreed or held
         self._evicted_to: float | None = None  # the window's cutoff when the view last forgot
@@ -235,10 +197,10 @@ class TalksView:
         if old is not None and (old.time, old.event_id) >= (rec.time, rec.event_id):
             return
         self.articles[aid] = rec
-        self._story_digest(aid).add_article(rec.in_story())
+        self._story_digest(aid).add_article(_in_story(rec))
         self._story_dirty.add(aid)
-        for f in (*self.claims.get(aid, ((), ()))[1], *self._titles.get(aid, ())):
-            self._touch(f, f.signature())
+        self._touch_facts(self.claims.get(aid, ((), ()))[1])
+        self._touch_facts(self._titles.get(aid, ()))
         self._refresh_titles(aid)
 
     def _apply_entities(self, env: Envelope) -> None:
@@ -314,76 +276,104 @@ class TalksView:
             self._titles[aid] = new
 
     def _replace_facts(self, aid: str, old: Iterable[Fact], new: Iterable[Fact]) -> None:
-        emptied: list[Fact] = []
+        emptied: list[SigGroup] = []
         for f in old:
-            group = self._buckets[f.bucket].get(f.signature())
-            if group is not None:
-                group.pop((f.article_id, f.claim_id), None)
-                if not group:
-                    emptied.append(f)
+            g = self._group_of(f)
+            if g is not None:
+                g.facts.pop((f.article_id, f.claim_id), None)
+                if not g.facts:
+                    emptied.append(g)
+                self._touch(g)
             if f.claim_kind == "count":
                 same = self._sentence_counts.get((aid, f.sentence_start))
                 if same is not None:
                     same.pop(f.claim_id, None)
                     if not same:
                         del self._sentence_counts[(aid, f.sentence_start)]
-            self._touch(f, f.signature())
-        entity_buckets = self._entity_buckets
+        buckets = self._buckets
         for f in new:
             bucket = f.bucket
-            groups = self._buckets[bucket]
+            groups = buckets.get(bucket)
+            if groups is None:
+                groups = buckets[bucket] = {}
             sig = f.signature()
-            group = groups.get(sig)
-            if group is None:
-                group = groups[sig] = {}
-                key = f.match_key()
-                self._key_sigs[bucket].setdefault(key, set()).add(sig)
-                regions = self._regions.get(bucket)
-                if regions is not None:
-                    regions.add_sig(key, sig)
+            g = groups.get(sig)
+            if g is None:
+                g = groups[sig] = self._new_group(bucket, sig)
             fid = (f.article_id, f.claim_id)
-            if fid in group:  # given again: what was built from the one it replaces is spoiled
-                self._touch(f, sig)
-            group[fid] = f
-            for e in f.participants:
-                entity_buckets[e].add(bucket)
-            for named in (f.place, f.actor, f.speaker):
-                if named:
-                    entity_buckets[named].add(bucket)
+            facts = g.facts
+            if fid in facts:  # given again: what was built from the one it replaces is spoiled
+                self._touch(g)
+            facts[fid] = f
             if f.claim_kind == "count":
                 self._sentence_counts[(aid, f.sentence_start)][f.claim_id] = f
-            self._touch(f, sig, added=True)
-        for f in emptied:  # after the new facts, which may have refilled the signature
-            groups, sig, key = self._buckets[f.bucket], f.signature(), f.match_key()
-            if sig in groups and not groups[sig]:
-                del groups[sig]
-                sigs = self._key_sigs[f.bucket][key]
-                sigs.discard(sig)
-                if not sigs:
-                    del self._key_sigs[f.bucket][key]
-                    self._stale.add(f.bucket)  # its regions are rebuilt (they may split)
-                elif (regions := self._regions.get(f.bucket)) is not None:
-                    regions.remove_sig(key, sig)
+            self._touch(g, f)
+        for g in emptied:  # after the new facts, which may have refilled the signature
+            groups = buckets[g.bucket]
+            if g.facts or groups.get(g.sig) is not g:
+                continue
+            del groups[g.sig]
+            counts = self._key_counts[g.bucket]
+            left = counts[g.key] - 1
+            if left:
+                counts[g.key] = left
+                regions = self._regions.get(g.bucket)
+                if regions is not None:
+                    regions.remove_group(g)
+            else:
+                del counts[g.key]
+                self._stale.add(g.bucket)  # its regions are rebuilt (they may split)
 
-    def _touch(self, f: Fact, sig: Sig, added: bool = False) -> None:
-        """The item(s) built from ``f``'s region must be rebuilt at the next refresh (``added``:
-        because ``f`` is new; otherwise it went away or its article changed)."""
+    def _new_group(self, bucket: str, sig: Sig) -> SigGroup:
+        """A signature new to its bucket: counted under its key, placed in its region, and
+        noted under the entities it names (whose renaming rebuilds the bucket)."""
+        g = SigGroup(bucket, sig)
+        counts = self._key_counts.get(bucket)
+        if counts is None:
+            counts = self._key_counts[bucket] = {}
+        counts[g.key] = counts.get(g.key, 0) + 1
+        regions = self._regions.get(bucket)
+        if regions is not None:
+            regions.add_group(g)
+        # (the signature holds the participants, place, actor and speaker of its facts)
+        entity_buckets = self._entity_buckets
+        for e in sig[1]:
+            entity_buckets[e].add(bucket)
+        for named in (sig[3], sig[4], sig[6]):
+            if named:
+                entity_buckets[named].add(bucket)
+        return g
+
+    def _group_of(self, f: Fact) -> SigGroup | None:
+        groups = self._buckets.get(f.bucket)
+        return None if groups is None else groups.get(f.signature())
+
+    def _touch_facts(self, facts: Iterable[Fact]) -> None:
+        """The article behind these facts changed: their items are rebuilt."""
+        for f in facts:
+            g = self._group_of(f)
+            if g is not None:
+                self._touch(g)
+
+    def _touch(self, g: SigGroup, added: Fact | None = None) -> None:
+        """The item(s) built from ``g``'s region must be rebuilt at the next refresh (``added``:
+        a fact new to it; otherwise one went away, was given again or its article changed)."""
         if self._filling:
             return
-        bucket = f.bucket
-        if bucket.startswith("negated:") or bucket in ("agreements", "proposals"):
+        if g.deals or g.negated:
             self._ceasefire_dirty = True
-        if not bucket.startswith("negated:"):
-            self._dirty.add((bucket, f.match_key()))
-            touched = self._touched.get(bucket)
-            if touched is None:
-                touched = self._touched[bucket] = set()
-            touched.add(sig)
-            self._sig_facts.pop((bucket, sig), None)
-            if added:
-                self._added.setdefault(bucket, {}).setdefault(sig, []).append(f)
-            else:
-                self._spoiled.setdefault(bucket, set()).add(sig)
+            if g.negated:
+                return
+        g.forget_summary()
+        if not g.touched:
+            g.touched = True
+            self._touched.append(g)
+        if added is None:
+            g.spoiled = True
+        elif g.added is None:
+            g.added = [added]
+        else:
+            g.added.append(added)
 
     def _index_entities(self, aid: str, old: Sequence[EntityRec], new: Sequence[EntityRec]) -> None:
         """An article's entities replaced: its story, the names, who names what."""
@@ -425,9 +415,8 @@ class TalksView:
             return min(names.items(), key=lambda kv: (-kv[1], len(kv[0]), kv[0]))[0]
         return entity_id.replace("-", " ").title()
 
-    def _article_ref(self, aid: str) -> items.ArticleRef | None:
-        rec = self.articles.get(aid)
-        return rec.ref() if rec else None
+    def _article_ref(self, aid: str) -> ArticleRec | None:
+        return self.articles.get(aid)
 
     def _figures(self, aid: str, sentence_start: int) -> Sequence[Fact]:
         found = self._sentence_counts.get((aid, sentence_start))
@@ -437,44 +426,13 @@ class TalksView:
         """Rebuild the items of the regions touched since the last refresh; the changes, sorted."""
         changes: list[Change] = []
         self._evict()
-        dirty, self._dirty = self._dirty, set()
-        self._reuse_until = self._touched  # items built before: reusable unless one of these
-        self._touched = {}
-        self._region_changes = {}
-        self._growing, self._added, self._spoiled = (self._added, self._spoiled), {}, {}
-        # buckets whose every region is gone through: names changed (every item is built anew),
-        # or a key went away (regions are recomputed; the items of those that did not change are
-        # reused: the window forgets old keys every hour, and a view must not rebuild whole then)
-        renamed, self._dirty_buckets = self._dirty_buckets, set()
-        whole = renamed | self._stale
-        for bucket in sorted(b for b in self._stale if not b.startswith("negated:")):
-            keys = self._key_sigs.get(bucket, {})
-            self._regions[bucket] = RegionIndex.rebuilt(bucket, keys)
-        self._stale = set()
-        roots: dict[str, set[MatchKey]] = defaultdict(set)
-        for bucket, key in dirty:
-            if bucket in whole:
-                continue
-            regions = self._region_index(bucket)
-            if key in regions:
-                roots[bucket].add(regions.find(key))
-        for bucket in whole:
-            if not bucket.startswith("negated:"):
-                roots[bucket] = set(self._region_index(bucket).roots())
-        for bucket in sorted(roots):
-            regions = self._regions[bucket]
-            if bucket in whole:
-                reuse = bucket not in renamed
-                built = {root: self._build_region(bucket, root, reuse) for root in sorted(roots[bucket])}
-                changes.extend(self._swap(bucket, self._bucket_items.get(bucket, set()), _merged(built.values())))
-                for root, items in built.items():
-                    regions.set_items(root, items)
-                continue
-            for root in sorted(roots[bucket]):
-                items = self._build_region(bucket, root)
-                changes.extend(self._swap(bucket, regions.items(root), items))
-                regions.set_items(root, items)
-        self._region_changes = {}
+        touched, self._touched = self._touched, []
+        try:
+            changes.extend(self._refresh_buckets(touched))
+        finally:
+            for g in touched:  # (also when a build failed: the groups must be touched again to count)
+                g.settled()
+            self._region_changes = {}
         changes.extend(self._refresh_stories())
         # the status exists as soon as anything was applied (not "once a bucket was touched": a
         # revision can empty the only bucket, and the view must not depend on that history)
@@ -484,6 +442,65 @@ class TalksView:
                 self._swap("ceasefire", {CEASEFIRE_ID} & self._items.keys(), {CEASEFIRE_ID: self._ceasefire()})
             )
         self._fresh = True
+        return changes
+
+    def _refresh_buckets(self, touched: list[SigGroup]) -> list[Change]:
+        """The items of the regions that hold a touched group (or a dirty key), or of every
+        region of a bucket whose entities were renamed or whose regions must be recomputed."""
+        changes: list[Change] = []
+        dirty, self._dirty = self._dirty, set()
+        # buckets whose every region is gone through: names changed (every item is built anew),
+        # or a key went away (regions are recomputed; the items of those that did not change are
+        # reused: the window forgets old keys every hour, and a view must not rebuild whole then)
+        renamed, self._dirty_buckets = self._dirty_buckets, set()
+        whole = renamed | self._stale
+        for bucket in sorted(b for b in self._stale if not b.startswith("negated:")):
+            self._regions[bucket] = RegionIndex.rebuilt(bucket, self._buckets.get(bucket, {}).values())
+        self._stale = set()
+        roots: dict[str, set[MatchKey]] = defaultdict(set)
+        # what changed in each region, where a region is one item (see _reusable, _grown_region)
+        by_region: dict[str, dict[MatchKey, list[SigGroup]]] = {}
+        for g in touched:
+            bucket = g.bucket
+            regions = self._region_index(bucket)
+            if g.key not in regions:
+                continue  # (its key went away with it)
+            root = regions.find(g.key)
+            if bucket not in whole:
+                roots[bucket].add(root)
+            if not merge.partitions_within_regions(bucket):
+                changed = by_region.get(bucket)
+                if changed is None:
+                    changed = by_region[bucket] = {}
+                at = changed.get(root)
+                if at is None:
+                    changed[root] = [g]
+                else:
+                    at.append(g)
+        self._region_changes = by_region
+        for bucket, key in dirty:
+            if bucket in whole:
+                continue
+            regions = self._region_index(bucket)
+            if key in regions:
+                roots[bucket].add(regions.find(key))
+        for bucket in whole:
+            if not bucket.startswith("negated:"):
+                roots[bucket] = set(self._region_index(bucket).roots())
+        lookups = self._lookups()
+        for bucket in sorted(roots):
+            regions = self._regions[bucket]
+            if bucket in whole:
+                reuse = bucket not in renamed
+                built = {root: self._build_region(bucket, root, lookups, reuse) for root in sorted(roots[bucket])}
+                changes.extend(self._swap(bucket, self._bucket_items.get(bucket, set()), _merged(built.values())))
+                for root, items in built.items():
+                    regions.set_items(root, items)
+                continue
+            for root in sorted(roots[bucket]):
+                items = self._build_region(bucket, root, lookups)
+                changes.extend(self._swap(bucket, regions.items(root), items))
+                regions.set_items(root, items)
         return changes
 
     def _evict(self) -> None:
@@ -509,8 +526,7 @@ class TalksView:
         for aid in old_articles:
             del self.articles[aid]
             self._story_digest(aid).remove_article(aid)
-            for f in self.claims.get(aid, ((), ()))[1]:  # kept claims lose their article's details
-                self._touch(f, f.signature())
+            self._touch_facts(self.claims.get(aid, ((), ()))[1])  # kept claims lose their article's details
         for aid in sorted({*old_entities, *old_articles}):
             self._refresh_titles(aid)
         self.evicted += len(old_articles)
@@ -529,7 +545,7 @@ class TalksView:
         self._stories.take_merged()
         self._story_digests = {}
         for rec in self.articles.values():
-            self._story_digest(rec.article_id).add_article(rec.in_story())
+            self._story_digest(rec.article_id).add_article(_in_story(rec))
         for aid, named in self._story_entities.items():
             self._story_digest(aid).add_entities(named)
         self._story_dirty |= linked
@@ -538,7 +554,7 @@ class TalksView:
     def _region_index(self, bucket: str) -> RegionIndex:
         regions = self._regions.get(bucket)
         if regions is None:
-            regions = self._regions[bucket] = RegionIndex.rebuilt(bucket, self._key_sigs.get(bucket, {}))
+            regions = self._regions[bucket] = RegionIndex.rebuilt(bucket, self._buckets.get(bucket, {}).values())
         return regions
 
     def _swap(self, bucket: str, old_ids: set[str], new_items: Mapping[str, Built]) -> list[Change]:
@@ -582,183 +598,143 @@ class TalksView:
             out.append(Change(item_id, item["section"], "created" if before is None else "updated", item))
         return out
 
-    def _build_region(self, bucket: str, root: MatchKey, reuse: bool = True) -> dict[str, Built]:
+    def _build_region(
+        self, bucket: str, root: MatchKey, lookups: items.Lookups, reuse: bool = True
+    ) -> dict[str, Built]:
         """The items of one region of a bucket (a function of the facts in it)."""
         out: dict[str, Built] = {}
         whole = None if merge.partitions_within_regions(bucket) else root  # the region is one item
-        for sigs in self._region_sig_groups(bucket, root):
-            kept = self._reusable(bucket, sigs, whole) if reuse else None
+        for groups in self._region_groupings(bucket, root):
+            item_id = groups[0].item_id  # (groups are in repr order: the first names the item)
+            kept = self._reusable(item_id, groups, whole) if reuse else None
             if kept is not None:
-                out[kept[0]] = kept[1]
+                out[item_id] = kept
                 continue
-            item = self._grown(bucket, sigs, whole) if reuse else None
+            item = self._grown(item_id, groups, lookups, whole) if reuse else None
             if item is None:
-                item = self._build_anew(bucket, sigs)
-            out[item["id"]] = item
+                item = self._build_anew(item_id, groups, lookups)
+            out[item_id] = item
         return out
 
-    def _build_anew(self, bucket: str, sigs: list[Sig]) -> dict[str, Any]:
+    def _build_anew(self, item_id: str, groups: list[SigGroup], lookups: items.Lookups) -> dict[str, Any]:
         """An item from all its facts; a large one keeps its builder to fold the next ones in."""
-        groups = self._buckets[bucket]
-        lookups = self._lookups()
-        builder = items.ItemBuilder(bucket).add_all((f for s in sigs for f in groups[s].values()), lookups)
-        item = builder.item(lookups)
+        builder = items.ItemBuilder(groups[0].bucket)
+        for g in groups:
+            builder.add_all(g.facts.values(), lookups)
+        item = builder.item(lookups, groups[0].first(), item_id)
         self.built += 1
-        item_id = item["id"]
-        self._built_from[item_id] = (bucket, tuple(sigs))
-        if builder.size >= KEEP_BUILDER_FACTS:
-            self._builders[item_id] = builder
+        self._built_from[item_id] = tuple(groups)
+        if builder.size >= self.keep_builders:
+            self._builders[item_id] = (builder, set(groups))
         else:
             self._builders.pop(item_id, None)
         return item
 
-    def _grown(self, bucket: str, sigs: list[Sig], region: MatchKey | None = None) -> dict[str, Any] | None:
+    def _grown(
+        self, item_id: str, groups: list[SigGroup], lookups: items.Lookups, region: MatchKey | None = None
+    ) -> dict[str, Any] | None:
         """A large item whose facts only grew since it was built: its builder folds the new ones
-        (also those of signatures new to the item, when its head stays the same). ``region``:
-        the root of the region the item is whole (a bucket that does not partition regions).
+        (also those of groups new to the item, when its head stays the same). ``region``: the
+        root of the region the item is whole (a bucket that does not partition regions).
 
         Not when a fact went away or an article behind one changed (the aggregates cannot take a
-        fact back out), nor when a signature left the item."""
-        item_id = merge.id_of_head(bucket, sigs[0])
-        builder = self._builders.get(item_id)
+        fact back out), nor when a group left the item."""
+        kept = self._builders.get(item_id)
         built = self._built_from.get(item_id)
-        if builder is None or built is None or built[0] != bucket:
+        if kept is None or built is None or built[0].bucket != groups[0].bucket:
             return None
-        added, spoiled = self._growing[0].get(bucket, {}), self._growing[1].get(bucket, set())
+        builder, held = kept
         if region is not None:
-            new = self._grown_region(bucket, region, len(sigs), builder, added, spoiled)
+            new = self._grown_region(groups[0].bucket, region, len(groups), held)
         else:
-            new = self._grown_group(bucket, sigs, built[1], builder, added, spoiled)
+            new = self._grown_group(groups, built, builder)
         if new is None:
             return None
-        self._built_from[item_id] = (bucket, tuple(sigs))
-        lookups = self._lookups()
+        held.update(groups if region is None else ())  # (a region's new groups: in _grown_region)
+        self._built_from[item_id] = tuple(groups)
         self.built += 1
-        return builder.add_all(new, lookups).item(lookups)
+        return builder.add_all(new, lookups).item(lookups, groups[0].first(), item_id)
 
-    def _grown_region(
-        self,
-        bucket: str,
-        root: MatchKey,
-        size: int,
-        builder: items.ItemBuilder,
-        added: Mapping[Sig, list[Fact]],
-        spoiled: set[Sig],
-    ) -> list[Fact] | None:
+    def _grown_region(self, bucket: str, root: MatchKey, size: int, held: set[SigGroup]) -> list[Fact] | None:
         """The facts new to an item that is its whole region, if it only grew; by what changed
-        alone (an item holding a party's every quote must not cost a pass over them).
+        alone (an item holding a party's every quote must not cost a pass over them). ``held``:
+        the groups its builder folded (taken in here when it grows).
 
-        A signature leaves a region only when its last fact goes (spoiled) or the bucket's
-        regions are rebuilt (then nothing is grown); a fact given again spoils its signature
-        (:meth:`_replace_facts`). So the item only grew when none of its signatures is spoiled,
-        the signatures new to it are new with all their facts, and no other came in (a merged
-        region's)."""
-        held = builder.signatures
-        changed = self._changed_in(bucket, root)  # (what was touched of a signature that went: its key)
-        if any(s in spoiled and s in held for s in changed):
+        A group leaves a region only when its last fact goes (spoiled) or the bucket's regions are
+        rebuilt (then nothing is grown); a fact given again spoils its group
+        (:meth:`_replace_facts`). So the item only grew when none of its groups is spoiled, the
+        groups new to it are new with all their facts, and no other came in (a merged region's)."""
+        changed = self._changed_in(bucket, root)
+        if any(g.spoiled and g in held for g in changed):
             return None
-        extra = [s for s in changed if s in added and s not in held]
+        extra = [g for g in changed if g.added and g not in held]
         if size != len(held) + len(extra):
-            return None  # a signature came in with its old facts (regions merged)
-        groups = self._buckets[bucket]
-        if any(s in spoiled or len(groups[s]) != len(added[s]) for s in extra):
+            return None  # a group came in with its old facts (regions merged)
+        if any(g.spoiled or g.added is None or len(g.facts) != len(g.added) for g in extra):
             return None
-        return [f for s in changed if s in added for f in added[s]]
+        held.update(extra)
+        return [f for g in changed if g.added for f in g.added]
 
     def _grown_group(
-        self,
-        bucket: str,
-        sigs: list[Sig],
-        built: tuple[Sig, ...],
-        builder: items.ItemBuilder,
-        added: Mapping[Sig, list[Fact]],
-        spoiled: set[Sig],
+        self, groups: list[SigGroup], built: tuple[SigGroup, ...], builder: items.ItemBuilder
     ) -> list[Fact] | None:
         """The facts new to an item that is a group of its region, if it only grew (a pass over
-        its signatures: a partition may move them between items)."""
-        if built != tuple(sigs) and not set(built).issubset(sigs):
+        its groups: a partition may move them between items)."""
+        if built != tuple(groups) and not set(built).issubset(groups):
             return None
-        if spoiled and not spoiled.isdisjoint(sigs):
+        if any(g.spoiled for g in groups):
             return None
-        new = [f for s in sigs for f in added.get(s, ())]
-        groups = self._buckets[bucket]
-        if builder.size + len(new) != sum(len(groups[s]) for s in sigs):
+        new = [f for g in groups if g.added for f in g.added]
+        if builder.size + len(new) != sum(len(g.facts) for g in groups):
             return None  # not only additions after all (a fact given twice, an old one moved in)
         return new
 
-    def _reusable(self, bucket: str, sigs: list[Sig], region: MatchKey | None = None) -> tuple[str, bytes] | None:
-        """The item (id, JSON) last built from exactly these signatures, if none of them was touched since
-        (``region``: the root of the region the item is whole, as for :meth:`_grown`).
+    def _reusable(self, item_id: str, groups: list[SigGroup], region: MatchKey | None = None) -> bytes | None:
+        """The JSON of the item last built from exactly these groups, if none of them was touched
+        since (``region``: the root of the region the item is whole, as for :meth:`_grown`).
 
         An item is a function of its facts, the names of its entities and the articles behind
-        it: a fact added or removed, or its article replaced, touches its signature; a name that
+        it: a fact added or removed, or its article replaced, touches its group; a name that
         changes rebuilds its buckets whole (``reuse=False``). So a region touched in one place
         rebuilds that item only, not its untouched neighbours (a count category's every place).
         """
-        touched = self._reuse_until.get(bucket)
-        if touched:
-            if region is None:
-                if not touched.isdisjoint(sigs):
-                    return None
-            elif self._changed_in(bucket, region):
+        if region is None:
+            if any(g.touched for g in groups):
                 return None
-        item_id = merge.id_of_head(bucket, sigs[0])  # sigs are in repr order: the first is the head
-        if self._built_from.get(item_id) != (bucket, tuple(sigs)):
+        elif self._changed_in(groups[0].bucket, region):
             return None
-        kept = self._items.get(item_id)
-        return None if kept is None else (item_id, kept)
+        if self._built_from.get(item_id) != tuple(groups):
+            return None
+        return self._items.get(item_id)
 
-    def _changed_in(self, bucket: str, root: MatchKey) -> list[Sig]:
-        """The signatures of a region touched since the last refresh (a signature's region is
-        found from its match key; the bucket's touched signatures are grouped once a refresh)."""
-        by_root = self._region_changes.get(bucket)
-        if by_root is None:
-            by_root = self._region_changes[bucket] = {}
-            regions = self._regions[bucket]
-            for sig in self._reuse_until.get(bucket, ()):
-                key = match_key_of(sig)
-                if key in regions:
-                    by_root.setdefault(regions.find(key), []).append(sig)
-        return by_root.get(root, [])
+    def _changed_in(self, bucket: str, root: MatchKey) -> list[SigGroup]:
+        """The groups of a region (of a bucket whose regions are items) touched since the last
+        refresh, gone ones included (see :meth:`_refresh_buckets`)."""
+        return self._region_changes.get(bucket, {}).get(root, [])
 
     def _region_groups(self, bucket: str, root: MatchKey) -> list[list[Fact]]:
         """The facts of a region, grouped into items."""
-        groups = self._buckets[bucket]
-        return [[f for s in sigs for f in groups[s].values()] for sigs in self._region_sig_groups(bucket, root)]
+        return [[f for g in gs for f in g.facts.values()] for gs in self._region_groupings(bucket, root)]
 
-    def _region_sig_groups(self, bucket: str, root: MatchKey) -> list[list[Sig]]:
-        """The signatures of a region, grouped into items (each group in ``repr`` order)."""
-        sigs = self._regions[bucket].sigs(root)  # (kept in repr order by the region index)
-        if len(sigs) <= 1:  # most regions: one signature, one item
-            return [list(sigs)] if sigs else []
+    def _region_groupings(self, bucket: str, root: MatchKey) -> list[list[SigGroup]]:
+        """The groups of a region, grouped into items (each in ``repr`` order)."""
+        groups = self._regions[bucket].groups(root)  # (kept in repr order by the region index)
+        if len(groups) <= 1:  # most regions: one signature, one item
+            return [list(groups)] if groups else []
         if not merge.partitions_within_regions(bucket):  # the region is the item
-            return [list(sigs)]
-        summaries = [self._sig_summary(bucket, s) for s in sigs]
+            return [list(groups)]
+        summaries = [g.summary() for g in groups]
         reps, support, values = (
             [r for r, _a, _v in summaries],
             [a for _r, a, _v in summaries],
             [v for *_, v in summaries],
         )
         members = merge.partition(bucket, reps, support, values)
-        return [[sigs[i] for i in member] for member in members]
-
-    def _sig_summary(self, bucket: str, sig: Sig) -> tuple[Fact, frozenset[str], frozenset[float]]:
-        """A signature's first fact, its articles and the values its facts say (what the
-        partition reads), kept until touched."""
-        summary = self._sig_facts.get((bucket, sig))
-        if summary is None:
-            group = self._buckets[bucket][sig]
-            summary = (
-                min(group.values(), key=merge.BY_CLAIM),
-                frozenset(aid for aid, _cid in group),
-                frozenset(f.value for f in group.values() if f.value is not None),
-            )
-            self._sig_facts[(bucket, sig)] = summary
-        return summary
+        return [[groups[i] for i in member] for member in members]
 
     def _lookups(self) -> items.Lookups:
         """For one build (not kept: see :class:`items.Lookups`)."""
-        return items.Lookups(self.lex, self.name_of, self._article_ref, self._figures)
+        return items.Lookups(self.lex, self.name_of, self.articles.get, self._figures)
 
     def _build_item(self, bucket: str, facts: Sequence[Fact]) -> dict[str, Any]:
         return items.build_item(bucket, facts, self._lookups())
@@ -795,8 +771,8 @@ class TalksView:
         for bucket, groups in sorted(self._buckets.items()):
             if not bucket.startswith("negated:"):
                 continue
-            for sig in sorted(groups, key=repr):
-                for f in sorted(groups[sig].values(), key=merge.BY_CLAIM):
+            for g in sorted(groups.values(), key=_text):
+                for f in sorted(g.facts.values(), key=merge.BY_CLAIM):
                     if set(f.object_key) & terms or f.kind == "agreement":
                         ref = self._article_ref(f.article_id)
                         denials.append(
@@ -844,9 +820,10 @@ class TalksView:
                 found |= built
                 continue
             # a region of several items: which one holds this fact is a partition away
-            for group in self._region_groups(f.bucket, regions.find(f.match_key())):
-                if f in group and merge.item_id(f.bucket, group) in built:
-                    found.add(merge.item_id(f.bucket, group))
+            mine = self._group_of(f)
+            for groups in self._region_groupings(f.bucket, regions.find(f.match_key())):
+                if mine in groups and groups[0].item_id in built:
+                    found.add(groups[0].item_id)
         return sorted(found)
 
     def state(self, raw: bool = False) -> dict[str, Any]:
@@ -977,7 +954,7 @@ class TalksView:
         view.seen = SeenEvents.restore(snap["seen"])
         rows = snap["articles"]  # by article id (a checkpoint of version 1: a list)
         for row in rows.values() if isinstance(rows, Mapping) else rows:
-            rec = ArticleRec(*row)
+            rec = ArticleRec.from_row(row)
             view.articles[rec.article_id] = rec
         view._stories = StoryIndex.restore(snap.get("stories", {}), view.articles)
         view._stories.take_merged()  # (the digests are built from the stories as they are now)
@@ -985,7 +962,7 @@ class TalksView:
         evicted_to = snap.get("index_evicted_to", view.window.index_cutoff)
         view._index_evicted_to = None if evicted_to is None else float(evicted_to)
         for rec in view.articles.values():
-            view._story_digest(rec.article_id).add_article(rec.in_story())
+            view._story_digest(rec.article_id).add_article(_in_story(rec))
         for aid, (rank, recs) in snap["entities"].items():
             ents = tuple(EntityRec(i, n, t, s, tuple(tuple(m) for m in ms)) for i, n, t, s, ms in recs)
             view.entities[aid] = ((str(rank[0]), str(rank[1]), str(rank[2])), ents)
@@ -1017,19 +994,23 @@ class TalksView:
         for bucket in sorted(b for b in self._buckets if not b.startswith("negated:")):
             regions = self._region_index(bucket)
             for root in regions.roots():
-                groups = self._region_sig_groups(bucket, root)
-                ids = [merge.id_of_head(bucket, sigs[0]) for sigs in groups]
+                groupings = self._region_groupings(bucket, root)
+                ids = [groups[0].item_id for groups in groupings]
                 if not all(item_id in saved for item_id in ids):
                     self._dirty.add((bucket, root))
                     continue
-                for item_id, sigs in zip(ids, groups, strict=True):
-                    self._built_from[item_id] = (bucket, tuple(sigs))
+                for item_id, groups in zip(ids, groupings, strict=True):
+                    self._built_from[item_id] = tuple(groups)
                 self._swap(bucket, set(), {item_id: dict(saved[item_id]) for item_id in ids})
                 regions.set_items(root, ids)
 
 
+def _text(g: SigGroup) -> str:
+    return g.text
+
+
 def _article_row(a: ArticleRec) -> list[Any]:
-    return [a.article_id, a.revision, a.event_id, a.time, a.outlet, a.title, a.url, a.published, a.body]
+    return a.row()
 
 
 def _entities_row(ranked: tuple[Rank, tuple[EntityRec, ...]]) -> list[Any]:
@@ -1082,9 +1063,9 @@ def apply(view: TalksView, event: Envelope) -> TalksView:
     return view.apply(event)
 
 
-def build(evts: Iterable[Envelope], lex: Lexicon | None = None) -> TalksView:
+def build(evts: Iterable[Envelope], lex: Lexicon | None = None, keep_builders: int = KEEP_BUILDER_FACTS) -> TalksView:
     """A view from scratch: apply every event, then materialize."""
-    view = TalksView(lex)
+    view = TalksView(lex, keep_builders=keep_builders)
     for e in evts:
         view.apply(e)
     view.refresh()

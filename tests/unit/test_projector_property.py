@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from unittest.mock import patch
-
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from consumers.projector import view as view_module
 from consumers.projector.view import TalksView, build
 from tests.unit.projector_support import seed_events
 
@@ -57,11 +54,10 @@ def test_refreshes_along_the_way_do_not_change_the_view(order: list[int], refres
     refreshes anywhere in any delivery order (articles after their claims, names that change),
     the view is the one built at once. Every item keeps its builder here (not only large ones), so
     new facts are folded into kept builders wherever they can be."""
-    view = TalksView()
-    with patch.object(view_module, "KEEP_BUILDER_FACTS", 1):
-        for n, i in enumerate(order):
-            view.apply(EVENTS[i])
-            if n in refresh_at:
-                view.refresh()
-        view.refresh()
+    view = TalksView(keep_builders=1)
+    for n, i in enumerate(order):
+        view.apply(EVENTS[i])
+        if n in refresh_at:
+            view.refresh()
+    view.refresh()
     assert view.canonical_hash() == EXPECTED

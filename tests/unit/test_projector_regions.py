@@ -9,15 +9,14 @@ from __future__ import annotations
 
 from itertools import combinations
 from typing import Any
-from unittest.mock import patch
 
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from consumers.projector import merge
-from consumers.projector import view as view_module
 from consumers.projector.facts import Fact, match_key_of, object_tokens
-from consumers.projector.regions import MatchKey, RegionIndex
+from consumers.projector.regions import RegionIndex
+from consumers.projector.siggroup import MatchKey, SigGroup
 from consumers.projector.view import TalksView, build
 from newswire import events, ids
 from newswire.events import Envelope
@@ -127,9 +126,10 @@ def _reference_items(view: TalksView, cites: dict[str, set[str]] | None = None) 
     """Every bucket partitioned as a whole, from scratch (the pre-region algorithm); ``cites``
     gets each article's items."""
     out: dict[str, dict[str, Any]] = {}
-    for bucket, groups in view._buckets.items():
-        if bucket.startswith("negated:") or not groups:
+    for bucket, by_sig in view._buckets.items():
+        if bucket.startswith("negated:") or not by_sig:
             continue
+        groups = {sig: g.facts for sig, g in by_sig.items()}
         sigs = sorted(groups, key=repr)
         reps = [min(groups[s].values(), key=lambda f: (f.article_id, f.claim_id)) for s in sigs]
         support = [frozenset(aid for aid, _cid in groups[s]) for s in sigs]
@@ -173,22 +173,27 @@ def test_regions_are_the_connected_components_whatever_the_order(bucket: str, ra
 def test_each_region_keeps_its_signatures_in_repr_order(bucket: str, raw: list[Any], rnd: Any) -> None:
     """Signatures added in any order, some removed again (their key keeping others): each region
     lists exactly its members' signatures, in ``repr`` order, as a rebuilt index does."""
-    sigs = sorted({((k, p, object_tokens(o)), (k, p, n)) for (k, p, o), n in raw})
-    rnd.shuffle(sigs)
+    groups = [
+        SigGroup(bucket, (k, p, n), key=(k, p, object_tokens(o)))
+        for (k, p, o), n in sorted({((k, p, o or ""), n) for (k, p, o), n in raw})
+    ]
+    rnd.shuffle(groups)
     index = RegionIndex(bucket)
-    for key, sig in sigs:
-        index.add_sig(key, sig)
-    by_key: dict[MatchKey, list[Any]] = {}
-    for key, sig in sigs:
-        by_key.setdefault(key, []).append(sig)
-    for key, held in by_key.items():  # a key with several signatures loses one
+    for g in groups:
+        index.add_group(g)
+    by_key: dict[MatchKey, list[SigGroup]] = {}
+    for g in groups:
+        by_key.setdefault(g.key, []).append(g)
+    for held in by_key.values():  # a key with several signatures loses one
         if len(held) > 1:
-            index.remove_sig(key, held.pop(rnd.randrange(len(held))))
-    rebuilt = RegionIndex.rebuilt(bucket, by_key)
+            index.remove_group(held.pop(rnd.randrange(len(held))))
+    rebuilt = RegionIndex.rebuilt(bucket, [g for held in by_key.values() for g in held])
     for idx in (index, rebuilt):
         for root in idx.roots():
             members = idx.members(root)
-            assert idx.sigs(root) == sorted((s for k in members for s in by_key[k]), key=repr)
+            assert [g.sig for g in idx.groups(root)] == sorted(
+                (g.sig for k in members for g in by_key[k]), key=repr
+            )
     assert {frozenset(index.members(r)) for r in index.roots()} == {
         frozenset(rebuilt.members(r)) for r in rebuilt.roots()
     }
@@ -198,9 +203,9 @@ def test_regions_that_merge_merge_their_signatures_in_order() -> None:
     index = RegionIndex("event:call")
     ab, cd, abcd = ("call", ("a", "b"), ()), ("call", ("c", "d"), ()), ("call", ("a", "b", "c", "d"), ())
     for key, sig in [(ab, ("z",)), (ab, ("b",)), (cd, ("y",)), (cd, ("a",)), (abcd, ("m",))]:
-        index.add_sig(key, sig)
+        index.add_group(SigGroup("event:call", sig, key=key))
     (root,) = index.roots()  # the last key matches both: one region
-    assert index.sigs(root) == [("a",), ("b",), ("m",), ("y",), ("z",)]
+    assert [g.sig for g in index.groups(root)] == [("a",), ("b",), ("m",), ("y",), ("z",)]
 
 
 def _vague(kind: str, date: str | None) -> dict[str, Any]:
@@ -238,13 +243,12 @@ _KYIV = {"kind": "count", "count": {"category": "killed", "value": 1, "place": "
 def test_items_folded_further_equal_items_built_anew(spec: list[Any], refresh_at: list[int]) -> None:
     """Every item keeps its builder (not only large ones), so each refresh folds new facts into
     kept builders wherever it can: the items are the ones a build from scratch gives."""
-    with patch.object(view_module, "KEEP_BUILDER_FACTS", 1):
-        _assert_incremental_equals_reference(spec, refresh_at)
+    _assert_incremental_equals_reference(spec, refresh_at, keep_builders=1)
 
 
-def _assert_incremental_equals_reference(spec: list[Any], refresh_at: list[int]) -> None:
+def _assert_incremental_equals_reference(spec: list[Any], refresh_at: list[int], keep_builders: int = 32) -> None:
     evts = _events(spec)
-    view = TalksView()
+    view = TalksView(keep_builders=keep_builders)
     for i, e in enumerate(evts):
         view.apply(e)
         if i in refresh_at:
@@ -258,14 +262,13 @@ def _assert_incremental_equals_reference(spec: list[Any], refresh_at: list[int])
         assert view.article_items(aid) == sorted(cites.get(aid, ()))
     assert view.canonical_hash() == build(reversed(evts)).canonical_hash()
     for groups in view._buckets.values():  # (regions are found from signatures alone)
-        assert all(match_key_of(f.signature()) == f.match_key() for g in groups.values() for f in g.values())
+        assert all(match_key_of(f.signature()) == f.match_key() for g in groups.values() for f in g.facts.values())
 
 
 def test_a_claim_given_twice_in_one_event_is_not_folded_twice() -> None:
     quote = {"kind": "quote", "quote": {"speaker": {"entity": "ann"}, "text": "no"}}
     twice = {**quote, "id": "same"}
-    with patch.object(view_module, "KEEP_BUILDER_FACTS", 1):
-        _assert_incremental_equals_reference([(0, 0, [quote]), (1, 0, [twice, twice])], refresh_at=[0])
+    _assert_incremental_equals_reference([(0, 0, [quote]), (1, 0, [twice, twice])], refresh_at=[0], keep_builders=1)
 
 
 def _items_of(view: TalksView) -> dict[str, dict[str, Any]]:

@@ -33,6 +33,7 @@ from pathlib import Path
 
 #: The modules compiled together (one mypyc group: calls between them are direct C calls).
 MODULES: tuple[str, ...] = (
+    "newswire.frozen",
     "consumers.projector.datespan",
     "consumers.projector.facts",
     "consumers.projector.items",

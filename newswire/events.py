@@ -16,6 +16,8 @@ from typing import Any
 
 import orjson
 
+from newswire.frozen import freeze, thaw
+
 SPECVERSION = "1.0"
 CONTENT_TYPE = "application/json"
 
@@ -70,36 +72,6 @@ def parse_time(text: str) -> datetime:
     return moment
 
 
-_SCALARS = frozenset({str, int, float, bool, type(None)})
-
-
-def _freeze(value: Any) -> Any:
-    kind = type(value)
-    # scalars are checked inline (exact types, no call, no ABC machinery): they are most nodes;
-    # a plain loop, not a comprehension: this runs for every decoded event, and it is faster
-    if kind is dict:
-        out = {}
-        for k, v in value.items():
-            out[k] = v if type(v) in _SCALARS else _freeze(v)
-        return MappingProxyType(out)
-    if kind is list or kind is tuple:
-        return tuple([v if type(v) in _SCALARS else _freeze(v) for v in value])
-    if kind in _SCALARS:
-        return value
-    if isinstance(value, Mapping):
-        return MappingProxyType({k: _freeze(v) for k, v in value.items()})
-    return value
-
-
-def thaw(value: Any) -> Any:
-    """A frozen ``data`` mapping back to plain dicts and lists (for JSON and for callers that edit)."""
-    if isinstance(value, Mapping):
-        return {k: thaw(v) for k, v in value.items()}
-    if isinstance(value, tuple | list):
-        return [thaw(v) for v in value]
-    return value
-
-
 class _Snapshot(Mapping[str, Any]):
     """The ``data`` of an event made here: its JSON, frozen into mappings when first read.
 
@@ -115,7 +87,7 @@ class _Snapshot(Mapping[str, Any]):
 
     def _frozen(self) -> Mapping[str, Any]:
         if self._value is None:
-            self._value = _freeze(orjson.loads(self._json))
+            self._value = freeze(orjson.loads(self._json))
         return self._value
 
     def __getitem__(self, key: str) -> Any:
@@ -177,11 +149,11 @@ class Envelope:
             object.__setattr__(self, "dataschema", dataschema_uri(self.type))
         if type(self.data) is _Parsed:
             object.__setattr__(self, "_data_json", None)
-            object.__setattr__(self, "data", _freeze(self.data.raw))
+            object.__setattr__(self, "data", freeze(self.data.raw))
             return
         try:
-            data_json = orjson.dumps(self.data)
-        except TypeError:  # built from frozen parts of another event: thaw them first
+            data_json = orjson.dumps(self.data)  # (frozen parts of another event serialize as they are)
+        except TypeError:  # other mappings (a read-only proxy): plain dicts first
             data_json = orjson.dumps(thaw(self.data))
         object.__setattr__(self, "_data_json", data_json)
         object.__setattr__(self, "data", _Snapshot(data_json))
@@ -191,7 +163,7 @@ class Envelope:
         """``data`` as JSON bytes (made once: at creation, or when first asked of a decoded event)."""
         known: bytes | None = self._data_json  # type: ignore[attr-defined]
         if known is None:
-            known = orjson.dumps(thaw(self.data))
+            known = orjson.dumps(self.data)
             object.__setattr__(self, "_data_json", known)
         return known
 
@@ -235,19 +207,21 @@ class Envelope:
         return hs
 
 
-_KNOWN = {
-    "specversion",
-    "id",
-    "source",
-    "type",
-    "subject",
-    "time",
-    "datacontenttype",
-    "dataschema",
-    "causationid",
-    "extractor",
-    "data",
-}
+_KNOWN = frozenset(
+    {
+        "specversion",
+        "id",
+        "source",
+        "type",
+        "subject",
+        "time",
+        "datacontenttype",
+        "dataschema",
+        "causationid",
+        "extractor",
+        "data",
+    }
+)
 
 
 def encode(envelope: Envelope) -> bytes:
@@ -255,21 +229,29 @@ def encode(envelope: Envelope) -> bytes:
     return orjson.dumps(envelope.attributes())[:-1] + b',"data":' + envelope.data_json + b"}"
 
 
+_REQUIRED_KEYS = frozenset(_REQUIRED)
+_STRING_ATTRIBUTES = ("id", "source", "type", "subject", "time", "dataschema")
+_NO_EXTENSIONS: Mapping[str, str] = MappingProxyType({})
+
+
 def envelope_from_dict(raw: Mapping[str, Any]) -> Envelope:
     """Build an envelope from a decoded JSON object, checking the required attributes."""
-    missing = [k for k in _REQUIRED if k not in raw]
-    if missing:
+    if not raw.keys() >= _REQUIRED_KEYS:
+        missing = [k for k in _REQUIRED if k not in raw]
         raise EnvelopeError("not_cloudevent", f"missing CloudEvents attributes: {', '.join(missing)}")
     if raw["specversion"] != SPECVERSION:
         raise EnvelopeError("not_cloudevent", f"unsupported specversion {raw['specversion']!r}")
-    for key in ("id", "source", "type", "subject", "time", "dataschema"):
-        if not isinstance(raw[key], str) or not raw[key]:
+    for key in _STRING_ATTRIBUTES:
+        value = raw[key]
+        if not value or not isinstance(value, str):
             raise EnvelopeError("not_cloudevent", f"attribute {key!r} must be a non-empty string")
     if not isinstance(raw["data"], dict):
         raise EnvelopeError("not_cloudevent", "attribute 'data' must be a JSON object")
     if raw["type"] not in SCHEMA_VERSIONS:
         raise EnvelopeError("unknown_type", f"unknown event type {raw['type']!r}")
-    extensions = {k: str(v) for k, v in raw.items() if k not in _KNOWN}
+    extensions = _NO_EXTENSIONS
+    if raw.keys() - _KNOWN:
+        extensions = MappingProxyType({k: str(v) for k, v in raw.items() if k not in _KNOWN})
     return Envelope(
         id=raw["id"],
         type=raw["type"],
@@ -281,7 +263,7 @@ def envelope_from_dict(raw: Mapping[str, Any]) -> Envelope:
         causationid=raw.get("causationid"),
         extractor=raw.get("extractor"),
         datacontenttype=raw.get("datacontenttype", CONTENT_TYPE),
-        extensions=MappingProxyType(extensions),
+        extensions=extensions,
     )
 
 

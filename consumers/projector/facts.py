@@ -11,15 +11,16 @@ from __future__ import annotations
 import hashlib
 import re
 import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from sys import intern
-from types import MappingProxyType
 from typing import Any, NamedTuple
 
 import orjson
+
+from newswire.frozen import as_dict
 
 #: Status → how far along it is; an item's status only moves forward (planned → held).
 STATUS_RANK: Mapping[str, int] = {
@@ -190,7 +191,7 @@ class Fact(NamedTuple):
 
 
 _PARTICIPANTS, _OBJECT_KEY = Fact._fields.index("participants"), Fact._fields.index("object_key")
-#: The string fields facts share (interned as they are made: :func:`_make`, :func:`_said`,
+#: The string fields facts share (interned as they are made: :func:`_event_fact` and its kind, :func:`_said`,
 #: :func:`_norm_entity`, token tuples from the lexicon's cache).
 _SHARED = tuple(
     Fact._fields.index(name)
@@ -215,11 +216,11 @@ def match_key_of(signature: tuple[Any, ...]) -> tuple[str, tuple[str, ...], tupl
     return (signature[0], signature[1], signature[5])
 
 
-def _is_map(value: Any) -> bool:
-    """``isinstance(value, Mapping)``, with the exact types of decoded events checked first (the
-    ABC check is slow, and it runs several times per claim)."""
-    kind = type(value)
-    return kind is MappingProxyType or kind is dict or isinstance(value, Mapping)
+def _object(value: Any) -> dict[str, Any] | None:
+    """A JSON object of a claim as a dict (decoded events hold frozen dicts), or None."""
+    if isinstance(value, dict):
+        return value
+    return as_dict(value) if isinstance(value, Mapping) else None
 
 
 def _norm_entity(value: Any) -> str | None:
@@ -228,169 +229,183 @@ def _norm_entity(value: Any) -> str | None:
     return intern(value.strip().lower()) or None
 
 
-def facts_from_claims(article_id: str, claims: Sequence[Mapping[str, Any]], lex: Lexicon | None = None) -> list[Fact]:
+def _text(value: Any) -> str:
+    """A value as text, one string for equal texts (most repeat: kinds, outlets, sentences)."""
+    return intern(value if type(value) is str else str(value))
+
+
+def facts_from_claims(article_id: str, claims: Iterable[Any], lex: Lexicon | None = None) -> list[Fact]:
     """The facts of one ``claims.extracted`` event (claims the view cannot place are skipped)."""
     lex = lex or lexicon()
     out: list[Fact] = []
-    for claim in claims:
-        fact = _fact(article_id, claim, lex)
+    for raw in claims:
+        claim = _object(raw)
+        if claim is None:
+            continue
+        kind = claim.get("kind")
+        if kind == "event":
+            fact = _event_fact(article_id, claim, lex)
+        elif kind == "count":
+            fact = _count_fact(article_id, claim)
+        elif kind == "quote":
+            fact = _quote_fact(article_id, claim, lex)
+        else:
+            continue
         if fact is not None:
             out.append(fact)
-        implied = _implied(article_id, claim, lex)
-        if implied is not None:
-            out.append(implied)
+            if kind == "count" and fact.kind in lex.duration_categories:
+                implied = _implied(article_id, claim, lex)
+                if implied is not None:
+                    out.append(implied)
     return out
 
 
 #: Who asserted a claim and where it was said (the last fields of every fact made from it).
 _Said = tuple[str, str | None, float, str, int, int, int]
+_new_fact = tuple.__new__  # (a Fact made from its values at once: NamedTuple's own __new__ is Python code)
 
 
-def _said(claim: Mapping[str, Any]) -> tuple[str, str, _Said]:
-    """A claim's id, its kind, and who said it where."""
-    ev = claim.get("evidence") or {}
-    by = claim.get("asserted_by") or {}
+def _said(claim: dict[str, Any]) -> _Said:
+    """Who said a claim and where."""
+    ev = _object(claim.get("evidence")) or {}
+    by = _object(claim.get("asserted_by")) or {}
     return (
-        str(claim.get("id", "")),
-        intern(str(claim.get("kind", ""))),
+        _text(by.get("text") or by.get("kind") or "outlet"),
+        _norm_entity(by.get("entity")),
+        float(claim.get("confidence", 0.0)),
+        _text(ev.get("sentence", "")),  # one string for the claims of a sentence
+        int(ev.get("start", 0)),
+        int(ev.get("end", 0)),
+        int(ev.get("sentence_start", 0)),
+    )
+
+
+def _claim_id(claim: dict[str, Any]) -> str:
+    cid = claim.get("id", "")
+    return cid if type(cid) is str else str(cid)
+
+
+def _event_fact(article_id: str, claim: dict[str, Any], lex: Lexicon) -> Fact | None:
+    ev = _object(claim.get("event"))
+    if ev is None:
+        return None
+    ekind = _text(ev.get("kind", ""))
+    if ekind not in lex.sections:
+        return None
+    time = ev.get("time") or {}
+    parts = tuple(sorted({p for p in (_norm_entity(x) for x in ev.get("participants") or ()) if p}))
+    negated = bool(ev.get("negated", False))
+    place = _norm_entity(ev.get("place"))
+    status = _text(ev.get("status", ""))
+    if negated:
+        bucket = "negated:" + ekind
+    elif ekind in OBJECT_KINDS:
+        # (a deal proposed or rejected is a proposal; one agreed, held, planned or broken is a deal)
+        bucket = "agreements" if ekind == "agreement" and status not in ("proposed", "rejected") else "proposals"
+    else:  # (a proposed meeting is in its kind's bucket: one item, proposed → planned → held)
+        bucket = "event:" + ekind
+    timed = _object(time)
+    obj = ev.get("object")
+    return _new_fact(
+        Fact,
         (
-            intern(str(by.get("text") or by.get("kind") or "outlet")),
-            _norm_entity(by.get("entity")),
-            float(claim.get("confidence", 0.0)),
-            intern(str(ev.get("sentence", ""))),  # one string for the claims of a sentence
-            int(ev.get("start", 0)),
-            int(ev.get("end", 0)),
-            int(ev.get("sentence_start", 0)),
+            article_id,
+            _claim_id(claim),
+            "event",
+            intern(bucket),
+            ekind,
+            status,
+            parts,
+            (timed.get("date") or None) if timed is not None else None,
+            # where the place does not make the event, it is kept as an attribute (see merge)
+            place if ekind in lex.place_splits else None,
+            place,
+            None,
+            obj or None,
+            object_tokens(obj, lex),
+            (timed.get("text") or None) if timed is not None else None,
+            None,
+            False,
+            None,
+            None,
+            negated,
+            *_said(claim),
         ),
     )
 
 
-def _make(
-    article_id: str,
-    claim: Mapping[str, Any],
-    *,
-    bucket: str,
-    kind: str,
-    status: str | None = None,
-    participants: tuple[str, ...] = (),
-    date: str | None = None,
-    place: str | None = None,
-    venue: str | None = None,
-    actor: str | None = None,
-    object_text: str | None = None,
-    object_key: tuple[str, ...] = (),
-    time_text: str | None = None,
-    value: float | None = None,
-    lower_bound: bool = False,
-    text: str | None = None,
-    speaker: str | None = None,
-    negated: bool = False,
-    implied: bool = False,
-) -> Fact:
-    """A fact: what the claim says (the keywords) and who said it where (read from ``claim``).
-    ``implied``: a fact the claim implies (an event read from a count), with an id of its own."""
-    claim_id, claim_kind, said = _said(claim)
-    if implied:
-        claim_id, claim_kind = claim_id + "#implied", "event"
-    return Fact(
-        article_id,
-        claim_id,
-        claim_kind,
-        intern(bucket),  # (few distinct values, made anew for every claim: shared)
-        intern(kind),
-        status if status is None else intern(status),
-        participants,
-        date,
-        place,
-        venue,
-        actor,
-        object_text,
-        object_key,
-        time_text,
-        value,
-        lower_bound,
-        text,
-        speaker,
-        negated,
-        *said,
+def _count_fact(article_id: str, claim: dict[str, Any]) -> Fact | None:
+    c = _object(claim.get("count"))
+    if c is None:
+        return None
+    try:
+        value = float(c.get("value"))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    category = c.get("category", "")
+    kind = _text(category)
+    place = _norm_entity(c.get("place"))
+    return _new_fact(
+        Fact,
+        (
+            article_id,
+            _claim_id(claim),
+            "count",
+            intern(f"count:{category}"),
+            kind,
+            None,
+            (),
+            None,
+            place,
+            place,
+            _norm_entity(c.get("actor")),
+            None,
+            (),
+            c.get("time") or None,
+            value,
+            bool(c.get("lower_bound", False)),
+            c.get("text") or None,
+            None,
+            False,
+            *_said(claim),
+        ),
     )
 
 
-def _fact(article_id: str, claim: Mapping[str, Any], lex: Lexicon) -> Fact | None:
-    kind = claim.get("kind")
-    if kind == "event" and _is_map(claim.get("event")):
-        ev = claim["event"]
-        ekind = str(ev.get("kind", ""))
-        if ekind not in lex.sections:
-            return None
-        time = ev.get("time") or {}
-        parts = tuple(sorted({p for p in (_norm_entity(x) for x in ev.get("participants") or ()) if p}))
-        negated = bool(ev.get("negated", False))
-        place = _norm_entity(ev.get("place"))
-        status = str(ev.get("status", ""))
-        if negated:
-            bucket = f"negated:{ekind}"
-        elif ekind in OBJECT_KINDS:
-            # (a deal proposed or rejected is a proposal; one agreed, held, planned or broken is a deal)
-            bucket = "agreements" if ekind == "agreement" and status not in ("proposed", "rejected") else "proposals"
-        else:  # (a proposed meeting is in its kind's bucket: one item, proposed → planned → held)
-            bucket = f"event:{ekind}"
-        timed = _is_map(time)
-        return _make(
+def _quote_fact(article_id: str, claim: dict[str, Any], lex: Lexicon) -> Fact | None:
+    q = _object(claim.get("quote"))
+    if q is None:
+        return None
+    speaker = _object(q.get("speaker")) or {}
+    who = _norm_entity(speaker.get("entity")) or _speaker_key(str(speaker.get("text", "")))
+    if not who:
+        return None
+    text = q.get("text")
+    return _new_fact(
+        Fact,
+        (
             article_id,
-            claim,
-            bucket=bucket,
-            kind=ekind,
-            status=status,
-            participants=parts,
-            date=(time.get("date") or None) if timed else None,
-            time_text=(time.get("text") or None) if timed else None,
-            # where the place does not make the event, it is kept as an attribute (see merge)
-            place=place if ekind in lex.place_splits else None,
-            venue=place,
-            object_text=ev.get("object") or None,
-            object_key=object_tokens(ev.get("object"), lex),
-            negated=negated,
-        )
-    if kind == "count" and _is_map(claim.get("count")):
-        c = claim["count"]
-        try:
-            value = float(c.get("value"))
-        except (TypeError, ValueError):
-            return None
-        place = _norm_entity(c.get("place"))
-        return _make(
-            article_id,
-            claim,
-            kind=str(c.get("category", "")),
-            bucket=f"count:{c.get('category', '')}",
-            value=value,
-            lower_bound=bool(c.get("lower_bound", False)),
-            actor=_norm_entity(c.get("actor")),
-            place=place,
-            venue=place,
-            time_text=c.get("time") or None,
-            text=c.get("text") or None,
-        )
-    if kind == "quote" and _is_map(claim.get("quote")):
-        q = claim["quote"]
-        speaker = q.get("speaker") or {}
-        who = _norm_entity(speaker.get("entity")) or _speaker_key(str(speaker.get("text", "")))
-        if not who:
-            return None
-        return _make(
-            article_id,
-            claim,
-            kind="quote",
-            bucket=f"party:{who}",
-            speaker=who,
-            text=str(q.get("text", "")),
-            object_text=str(speaker.get("text", "")) or None,
-            object_key=object_tokens(q.get("text"), lex),
-            status="direct" if q.get("direct") else "indirect",
-            time_text=str(q.get("cue", "")) or None,
-        )
-    return None
+            _claim_id(claim),
+            "quote",
+            intern("party:" + who),
+            "quote",
+            "direct" if q.get("direct") else "indirect",
+            (),
+            None,
+            None,
+            None,
+            None,
+            str(speaker.get("text", "")) or None,
+            object_tokens(text, lex),
+            str(q.get("cue", "")) or None,
+            None,
+            False,
+            str(q.get("text", "")),
+            who,
+            False,
+            *_said(claim),
+        ),
+    )
 
 
 def _speaker_key(text: str) -> str | None:
@@ -398,30 +413,44 @@ def _speaker_key(text: str) -> str | None:
     return "-".join(words) or None
 
 
-def _implied(article_id: str, claim: Mapping[str, Any], lex: Lexicon) -> Fact | None:
+def _implied(article_id: str, claim: dict[str, Any], lex: Lexicon) -> Fact | None:
     """A count whose category names a ceasefire's length implies a proposal of that ceasefire."""
-    if claim.get("kind") != "count" or not _is_map(claim.get("count")):
+    c = _object(claim.get("count"))
+    if c is None:
         return None
-    c = claim["count"]
     unit = lex.duration_categories.get(str(c.get("category", "")))
     if unit is None:
         return None
     try:
-        value = float(c.get("value"))
+        value = float(c.get("value"))  # type: ignore[arg-type]
     except (TypeError, ValueError):
         return None
     term = sorted(lex.ceasefire_terms)[0] if lex.ceasefire_terms else "ceasefire"
     text = f"{value:g}-{unit} {term}"
-    return _make(
-        article_id,
-        claim,
-        implied=True,
-        kind="proposal",
-        bucket="proposals",
-        status="proposed",
-        object_text=text,
-        object_key=object_tokens(text, lex),
-        participants=tuple(p for p in (_norm_entity(c.get("actor")),) if p),
+    return _new_fact(
+        Fact,
+        (
+            article_id,
+            _claim_id(claim) + "#implied",
+            "event",
+            "proposals",
+            "proposal",
+            "proposed",
+            tuple(p for p in (_norm_entity(c.get("actor")),) if p),
+            None,
+            None,
+            None,
+            None,
+            text,
+            object_tokens(text, lex),
+            None,
+            None,
+            False,
+            None,
+            None,
+            False,
+            *_said(claim),
+        ),
     )
 
 

@@ -27,6 +27,7 @@ from bisect import bisect
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from itertools import combinations
+from typing import Final, final
 
 from consumers.projector.facts import OBJECT_KINDS
 from consumers.projector.siggroup import MatchKey, SigGroup
@@ -156,6 +157,26 @@ class _ObjectFamilies:
         return joins
 
 
+@final
+class Region:
+    """A match key of the index. The keys of a component point, through ``parent``, to its root,
+    which holds the region: its keys, its groups in ``repr`` order and the ids of the items last
+    built from it. Regions are compared by identity (a refresh collects the touched ones)."""
+
+    __slots__ = ("groups", "items", "key", "members", "parent", "reprs")
+
+    def __init__(self, key: MatchKey) -> None:
+        self.key: Final = key
+        self.parent: Region | None = None  # (None: a root)
+        self.members: list[MatchKey] = [key]
+        self.groups: list[SigGroup] = []  # in repr order …
+        self.reprs: list[str] | None = None  # … and their reprs (regions of two or more)
+        self.items: set[str] = _NO_ITEMS  # (replaced, never edited)
+
+
+_NO_ITEMS: set[str] = set()
+
+
 class RegionIndex:
     """Connected components of the core relation over the match keys of one bucket, each with
     its signature groups in ``repr`` order."""
@@ -163,11 +184,7 @@ class RegionIndex:
     def __init__(self, bucket: str) -> None:
         self.bucket = bucket
         self.mode = mode_of(bucket)
-        self._parent: dict[MatchKey, MatchKey] = {}
-        self._members: dict[MatchKey, list[MatchKey]] = {}
-        self._groups: dict[MatchKey, list[SigGroup]] = {}  # root → its groups, in repr order …
-        self._reprs: dict[MatchKey, list[str]] = {}  # … and their reprs (regions of two or more)
-        self._items: dict[MatchKey, set[str]] = {}
+        self._keys: dict[MatchKey, Region] = {}
         self._first: MatchKey | None = None
         self._people = _ParticipantFamilies()
         self._objects = _ObjectFamilies(agreements=bucket == "agreements")
@@ -178,27 +195,31 @@ class RegionIndex:
         index = cls(bucket)
         by_key: dict[MatchKey, list[SigGroup]] = {}
         for g in groups:
-            by_key.setdefault(g.key, []).append(g)
+            at = by_key.get(g.key)
+            if at is None:
+                by_key[g.key] = [g]
+            else:
+                at.append(g)
         for key in sorted(by_key):
             index.add(key)
-        for root, members in index._members.items():
-            ordered = sorted((g for k in members for g in by_key[k]), key=_text)
-            index._groups[root] = ordered
+        for region in index._keys.values():
+            if region.parent is not None:
+                continue
+            ordered = by_key[region.key] if len(region.members) == 1 else [g for k in region.members for g in by_key[k]]
             if len(ordered) > 1:
-                index._reprs[root] = [g.text for g in ordered]
+                ordered.sort(key=_text)
+                region.reprs = [g.text for g in ordered]
+            region.groups = ordered
         return index
 
     def __contains__(self, key: MatchKey) -> bool:
-        return key in self._parent
+        return key in self._keys
 
     def add(self, key: MatchKey) -> None:
         """Register a key (no-op when known) and join it to every region it matches."""
-        if key in self._parent:
+        if key in self._keys:
             return
-        self._parent[key] = key
-        self._members[key] = [key]
-        self._groups[key] = []
-        self._items[key] = set()
+        node = self._keys[key] = Region(key)
         if self.mode == "all":
             joins = [self._first] if self._first is not None else []
             self._first = self._first or key
@@ -207,85 +228,100 @@ class RegionIndex:
         else:
             joins = self._people.add(key)
         for other in joins:
-            self._union(key, other)
+            self._union(node, self._keys[other])
 
     def add_group(self, group: SigGroup) -> None:
         """A signature new to the bucket (its key registered if new)."""
         self.add(group.key)
-        self._insert(self.find(group.key), group)
-
-    def _insert(self, root: MatchKey, group: SigGroup) -> None:
-        """Put ``group`` in its place in the region's list."""
-        groups = self._groups[root]
-        if not groups:  # (most regions hold one signature: no repr list is kept for those)
-            groups.append(group)
-            return
-        reprs = self._reprs.get(root)
-        if reprs is None:
-            reprs = self._reprs[root] = [g.text for g in groups]
-        text = group.text
-        at = bisect(reprs, text)
-        reprs.insert(at, text)
-        groups.insert(at, group)
+        _insert(self.find(group.key), group)
 
     def remove_group(self, group: SigGroup) -> None:
         """A group that lost its last fact (its key keeps others: a key that goes away rebuilds
         the index, see :meth:`rebuilt`)."""
-        root = self.find(group.key)
-        groups = self._groups[root]
+        region = self.find(group.key)
+        groups = region.groups
         at = next(i for i, g in enumerate(groups) if g is group)
         del groups[at]
-        reprs = self._reprs.get(root)
-        if reprs is not None:
-            del reprs[at]
+        if region.reprs is not None:
+            del region.reprs[at]
             if len(groups) <= 1:
-                del self._reprs[root]
+                region.reprs = None
 
-    def find(self, key: MatchKey) -> MatchKey:
-        parent = self._parent
-        root = key
-        while parent[root] != root:
-            root = parent[root]
-        while parent[key] != root:  # path compression
-            parent[key], key = root, parent[key]
+    def find(self, key: MatchKey) -> Region:
+        """The region (root) of a registered key."""
+        node = self._keys[key]
+        root = node
+        while root.parent is not None:
+            root = root.parent
+        while node.parent is not None and node.parent is not root:  # path compression
+            node.parent, node = root, node.parent
         return root
 
-    def _union(self, a: MatchKey, b: MatchKey) -> None:
-        ra, rb = self.find(a), self.find(b)
-        if ra == rb:
+    def _union(self, a: Region, b: Region) -> None:
+        ra, rb = self._root(a), self._root(b)
+        if ra is rb:
             return
-        if len(self._members[ra]) < len(self._members[rb]):
+        if len(ra.members) < len(rb.members):
             ra, rb = rb, ra
-        self._parent[rb] = ra
-        self._members[ra].extend(self._members.pop(rb))
-        self._items[ra] |= self._items.pop(rb)
-        into, moved = self._groups[ra], self._groups.pop(rb)
-        into_reprs, moved_reprs = self._reprs.pop(ra, None), self._reprs.pop(rb, None)
+        rb.parent = ra
+        ra.members.extend(rb.members)
+        rb.members = []
+        if rb.items:
+            ra.items = ra.items | rb.items
+        rb.items = _NO_ITEMS
+        into, moved = ra.groups, rb.groups
+        into_reprs, moved_reprs = ra.reprs, rb.reprs
+        rb.groups, rb.reprs = [], None
         # the smaller list goes into the larger one (so a group moves O(log n) times)
         if len(into) < len(moved):
             into, moved, into_reprs = moved, into, moved_reprs
-        self._groups[ra] = into
-        if into_reprs is not None:
-            self._reprs[ra] = into_reprs
+        ra.groups, ra.reprs = into, into_reprs
         for group in moved:
-            self._insert(ra, group)
+            _insert(ra, group)
 
-    def members(self, root: MatchKey) -> list[MatchKey]:
-        return self._members[root]
+    @staticmethod
+    def _root(node: Region) -> Region:
+        while node.parent is not None:
+            node = node.parent
+        return node
 
-    def groups(self, root: MatchKey) -> list[SigGroup]:
+    def members(self, root: Region) -> list[MatchKey]:
+        return root.members
+
+    def groups(self, root: Region) -> list[SigGroup]:
         """The region's groups in ``repr`` order (the index's own list: copy to keep)."""
-        return self._groups[root]
+        return root.groups
 
-    def roots(self) -> list[MatchKey]:
-        return sorted(self._members)
+    def roots(self) -> list[Region]:
+        """Every region, in the order of their root keys."""
+        return sorted((r for r in self._keys.values() if r.parent is None), key=region_key)
 
-    def items(self, root: MatchKey) -> set[str]:
+    def items(self, root: Region) -> set[str]:
         """The ids of the items last built from this region (merged regions pool theirs)."""
-        return self._items[root]
+        return root.items
 
-    def set_items(self, root: MatchKey, item_ids: Iterable[str]) -> None:
-        self._items[root] = set(item_ids)
+    def set_items(self, root: Region, item_ids: Iterable[str]) -> None:
+        root.items = set(item_ids)
+
+
+def _insert(region: Region, group: SigGroup) -> None:
+    """Put ``group`` in its place in the region's list."""
+    groups = region.groups
+    if not groups:  # (most regions hold one signature: no repr list is kept for those)
+        groups.append(group)
+        return
+    reprs = region.reprs
+    if reprs is None:
+        reprs = region.reprs = [g.text for g in groups]
+    text = group.text
+    at = bisect(reprs, text)
+    reprs.insert(at, text)
+    groups.insert(at, group)
+
+
+def region_key(region: Region) -> MatchKey:
+    """The order regions are gone through in (their root keys')."""
+    return region.key
 
 
 def _text(group: SigGroup) -> str:

@@ -36,7 +36,7 @@ from consumers.projector.facts import (
 )
 from consumers.projector.ranking import SectionRanking
 from consumers.projector.records import ArticleRec, EntityRec
-from consumers.projector.regions import RegionIndex
+from consumers.projector.regions import Region, RegionIndex, region_key
 from consumers.projector.rows import Parts, Section, TrackedDict
 from consumers.projector.seen import SeenEvents
 from consumers.projector.siggroup import MatchKey, Sig, SigGroup
@@ -131,7 +131,7 @@ class TalksView:
         self._ranking = SectionRanking()  # each section's items in page order (see _swap)
         self._bucket_items: dict[str, set[str]] = {}
         # what lets a refresh skip work whose inputs did not change (see _reusable, _grown)
-        self._region_changes: dict[str, dict[MatchKey, list[SigGroup]]] = {}  # touched groups by region
+        self._region_changes: dict[str, dict[Region, list[SigGroup]]] = {}  # touched groups by region
         # large items: their builders (folded further), and the groups folded into them
         self._builders: dict[str, tuple[items.ItemBuilder, set[SigGroup]]] = {}
         self._built_from: dict[str, tuple[SigGroup, ...]] = {}  # item id → the groups it was built from
@@ -457,9 +457,9 @@ class TalksView:
         for bucket in sorted(b for b in self._stale if not b.startswith("negated:")):
             self._regions[bucket] = RegionIndex.rebuilt(bucket, self._buckets.get(bucket, {}).values())
         self._stale = set()
-        roots: dict[str, set[MatchKey]] = defaultdict(set)
+        roots: dict[str, set[Region]] = defaultdict(set)
         # what changed in each region, where a region is one item (see _reusable, _grown_region)
-        by_region: dict[str, dict[MatchKey, list[SigGroup]]] = {}
+        by_region: dict[str, dict[Region, list[SigGroup]]] = {}
         for g in touched:
             bucket = g.bucket
             regions = self._region_index(bucket)
@@ -492,12 +492,15 @@ class TalksView:
             regions = self._regions[bucket]
             if bucket in whole:
                 reuse = bucket not in renamed
-                built = {root: self._build_region(bucket, root, lookups, reuse) for root in sorted(roots[bucket])}
+                built = {
+                    root: self._build_region(bucket, root, lookups, reuse)
+                    for root in sorted(roots[bucket], key=region_key)
+                }
                 changes.extend(self._swap(bucket, self._bucket_items.get(bucket, set()), _merged(built.values())))
                 for root, items in built.items():
                     regions.set_items(root, items)
                 continue
-            for root in sorted(roots[bucket]):
+            for root in sorted(roots[bucket], key=region_key):
                 items = self._build_region(bucket, root, lookups)
                 changes.extend(self._swap(bucket, regions.items(root), items))
                 regions.set_items(root, items)
@@ -599,7 +602,7 @@ class TalksView:
         return out
 
     def _build_region(
-        self, bucket: str, root: MatchKey, lookups: items.Lookups, reuse: bool = True
+        self, bucket: str, root: Region, lookups: items.Lookups, reuse: bool = True
     ) -> dict[str, Built]:
         """The items of one region of a bucket (a function of the facts in it)."""
         out: dict[str, Built] = {}
@@ -631,7 +634,7 @@ class TalksView:
         return item
 
     def _grown(
-        self, item_id: str, groups: list[SigGroup], lookups: items.Lookups, region: MatchKey | None = None
+        self, item_id: str, groups: list[SigGroup], lookups: items.Lookups, region: Region | None = None
     ) -> dict[str, Any] | None:
         """A large item whose facts only grew since it was built: its builder folds the new ones
         (also those of groups new to the item, when its head stays the same). ``region``: the
@@ -655,7 +658,7 @@ class TalksView:
         self.built += 1
         return builder.add_all(new, lookups).item(lookups, groups[0].first(), item_id)
 
-    def _grown_region(self, bucket: str, root: MatchKey, size: int, held: set[SigGroup]) -> list[Fact] | None:
+    def _grown_region(self, bucket: str, root: Region, size: int, held: set[SigGroup]) -> list[Fact] | None:
         """The facts new to an item that is its whole region, if it only grew; by what changed
         alone (an item holding a party's every quote must not cost a pass over them). ``held``:
         the groups its builder folded (taken in here when it grows).
@@ -689,7 +692,7 @@ class TalksView:
             return None  # not only additions after all (a fact given twice, an old one moved in)
         return new
 
-    def _reusable(self, item_id: str, groups: list[SigGroup], region: MatchKey | None = None) -> bytes | None:
+    def _reusable(self, item_id: str, groups: list[SigGroup], region: Region | None = None) -> bytes | None:
         """The JSON of the item last built from exactly these groups, if none of them was touched
         since (``region``: the root of the region the item is whole, as for :meth:`_grown`).
 
@@ -707,16 +710,16 @@ class TalksView:
             return None
         return self._items.get(item_id)
 
-    def _changed_in(self, bucket: str, root: MatchKey) -> list[SigGroup]:
+    def _changed_in(self, bucket: str, root: Region) -> list[SigGroup]:
         """The groups of a region (of a bucket whose regions are items) touched since the last
         refresh, gone ones included (see :meth:`_refresh_buckets`)."""
         return self._region_changes.get(bucket, {}).get(root, [])
 
-    def _region_groups(self, bucket: str, root: MatchKey) -> list[list[Fact]]:
+    def _region_groups(self, bucket: str, root: Region) -> list[list[Fact]]:
         """The facts of a region, grouped into items."""
         return [[f for g in gs for f in g.facts.values()] for gs in self._region_groupings(bucket, root)]
 
-    def _region_groupings(self, bucket: str, root: MatchKey) -> list[list[SigGroup]]:
+    def _region_groupings(self, bucket: str, root: Region) -> list[list[SigGroup]]:
         """The groups of a region, grouped into items (each in ``repr`` order)."""
         groups = self._regions[bucket].groups(root)  # (kept in repr order by the region index)
         if len(groups) <= 1:  # most regions: one signature, one item
@@ -997,7 +1000,7 @@ class TalksView:
                 groupings = self._region_groupings(bucket, root)
                 ids = [groups[0].item_id for groups in groupings]
                 if not all(item_id in saved for item_id in ids):
-                    self._dirty.add((bucket, root))
+                    self._dirty.add((bucket, root.key))
                     continue
                 for item_id, groups in zip(ids, groupings, strict=True):
                     self._built_from[item_id] = tuple(groups)

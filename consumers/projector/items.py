@@ -17,7 +17,7 @@ from bisect import insort
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from operator import attrgetter
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, TypeVar, final
 
 from consumers.projector import datespan
 from consumers.projector.facts import DONE_STATUSES, OBJECT_KINDS, STATUS_RANK, Fact, Lexicon
@@ -44,17 +44,57 @@ RENDER_VERSION = 6
 
 NameOf = Callable[[str], str]
 ArticleOf = Callable[[str], ArticleRec | None]
-FiguresOf = Callable[[str, int], Sequence[Fact]]
 
 
-class Lookups(NamedTuple):
-    """What an item reads besides its facts. Passed to each call, not kept: a builder the view
-    keeps must not point back at the view (a cycle only the collector could free)."""
+def name_from_votes(votes: Mapping[str, int] | None, entity_id: str) -> str:
+    """The name most articles give an entity (ties: shortest, then alphabetical); with none, its
+    id made readable."""
+    if votes:
+        return min(votes.items(), key=_name_rank)[0]
+    return entity_id.replace("-", " ").title()
 
-    lex: Lexicon
-    name_of: NameOf
-    article_of: ArticleOf
-    figures_of: FiguresOf
+
+def _name_rank(vote: tuple[str, int]) -> tuple[int, int, str]:
+    return (-vote[1], len(vote[0]), vote[0])
+
+
+@final
+class Lookups:
+    """What an item reads besides its facts: the names of entities, the articles, the counts said
+    in a sentence. Made for one refresh from the view's tables (not the view itself: a builder the
+    view keeps must not point back at it, a cycle only the collector could free), so each name
+    is worked out once a refresh."""
+
+    __slots__ = ("_articles", "_counts", "_names", "_votes", "lex")
+
+    def __init__(
+        self,
+        lex: Lexicon,
+        votes: Mapping[str, Mapping[str, int]],
+        articles: Mapping[str, ArticleRec],
+        counts: Mapping[tuple[str, int], Mapping[str, Fact]],
+    ) -> None:
+        self.lex = lex
+        self._votes = votes
+        self._articles = articles
+        self._counts = counts
+        self._names: dict[str, str] = {}
+
+    def name_of(self, entity_id: str) -> str:
+        name = self._names.get(entity_id)
+        if name is None:
+            name = self._names[entity_id] = name_from_votes(self._votes.get(entity_id), entity_id)
+        return name
+
+    def article_of(self, article_id: str) -> ArticleRec | None:
+        return self._articles.get(article_id)
+
+    def figures_of(self, article_id: str, sentence_start: int) -> Sequence[Fact]:
+        """The counts said in one sentence of an article, by claim id."""
+        found = self._counts.get((article_id, sentence_start))
+        if not found:
+            return ()
+        return [found[k] for k in sorted(found)] if len(found) > 1 else list(found.values())
 
 
 #: Who said a value: (article, its outlet, asserted by).
@@ -101,6 +141,13 @@ def _evidence(f: Fact) -> dict[str, Any]:
         "asserted_entity": f.asserted_entity,
         "confidence": f.confidence,
     }
+
+
+def _evidence_of(facts: list[Fact]) -> list[dict[str, Any]]:
+    """The evidence of an article's facts in an item, in the order they stand in the text."""
+    if len(facts) == 1:
+        return [_evidence(facts[0])]
+    return [_evidence(f) for f in sorted(facts, key=_BY_PLACE)]
 
 
 class _ValueRow:
@@ -198,6 +245,10 @@ def valued(facts: Iterable[Fact], article_of: ArticleOf, value_of: Callable[[Fac
     return table.render()
 
 
+_NO_QUOTES: list[Fact] = []  # (never added to: the quotes of a builder that is no party's)
+_NO_TABLE = ValueTable()  # (likewise)
+
+
 def section_of(fact: Fact, status: str | None, lex: Lexicon) -> str:
     if fact.claim_kind == "count":
         return "violence" if fact.kind in lex.violence_counts else "figures"
@@ -255,9 +306,11 @@ class ItemBuilder:
         self._sets: dict[tuple[str, ...], set[str]] = {}  # participant set → articles giving it
         self._values: dict[str, ValueTable] = {}
         self._figures: dict[str, Fact] = {}  # counts said in the same sentence as an event
-        self._quotes: list[Fact] = []  # a party's, by (article, claim)
-        self._titles = ValueTable()  # a party's titles as written (President, Former U.S. President)
-        self._roles = ValueTable()  # … and the role words in them (a conflict when they differ)
+        # a party's quotes by (article, claim), its titles as written ("Former U.S. President") and
+        # the role words in them (a conflict when they differ); shared empty ones for the rest
+        self._quotes: list[Fact] = [] if self._party else _NO_QUOTES
+        self._titles = ValueTable() if self._party else _NO_TABLE
+        self._roles = ValueTable() if self._party else _NO_TABLE
 
     def add_all(self, facts: Iterable[Fact], lookups: Lookups) -> ItemBuilder:
         for f in facts:
@@ -275,7 +328,7 @@ class ItemBuilder:
         facts = self._facts.get(aid)
         if facts is None:
             facts = self._facts[aid] = []
-            ref = self._new_article(aid, lookups.article_of)
+            ref = self._new_article(aid, lookups)
         else:
             ref = self._refs[aid]
         facts.append(f)
@@ -314,8 +367,8 @@ class ItemBuilder:
                     self._titles.add(f.text, f, ref)
                 self._roles.add(" ".join(f.object_key), f, ref)
 
-    def _new_article(self, aid: str, article_of: ArticleOf) -> ArticleRec | None:
-        ref = self._refs[aid] = article_of(aid)
+    def _new_article(self, aid: str, lookups: Lookups) -> ArticleRec | None:
+        ref = self._refs[aid] = lookups.article_of(aid)
         insort(self._order, (ref.time if ref else "", aid))
         if ref is not None:
             if self._first_seen is None or ref.time < self._first_seen:
@@ -386,7 +439,11 @@ class ItemBuilder:
             if len(values) > 1:
                 item["conflicts"].append({"about": head.kind, "values": values})
         elif head.claim_kind == "event":
-            self._event_figures(item, head, lookups.lex)
+            if self._figures or len(self._done) > 1:
+                self._event_figures(item, head, lookups.lex)
+            else:  # (most events: no count said beside them, one final status at most)
+                item["figures"] = []
+                item["value"] = None
         elif self._party:
             self._party_positions(item, self._first or head, name_of)
         item["label"] = label(item, name_of)
@@ -404,7 +461,7 @@ class ItemBuilder:
                     "title": ref.title if ref else None,
                     "url": ref.url if ref else None,
                     "time": ref.time if ref else None,
-                    "evidence": [_evidence(f) for f in sorted(self._facts[aid], key=_BY_PLACE)],
+                    "evidence": _evidence_of(self._facts[aid]),
                 }
             )
         return rows

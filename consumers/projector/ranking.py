@@ -37,51 +37,85 @@ def _neg_time(text: str | None) -> str:
     return "".join(chr(0x10FFFF - ord(c)) for c in text)
 
 
-class SectionRanking:
-    """The items of each section in :func:`rank_key` order, and those with conflicts."""
+#: Where an item is placed: (section, rank key, conflicts).
+Placement = tuple[str, RankKey, int]
 
-    __slots__ = ("_conflicts", "_disputed", "_placed", "_sections")
+
+class SectionRanking:
+    """The items of each section in :func:`rank_key` order, and those with conflicts.
+
+    Changes are noted as they come (:meth:`put`, :meth:`remove`) and placed in the sorted lists
+    at the next read or :meth:`flush`: a refresh that changes thousands of items (a catch-up)
+    then sorts them in once, instead of inserting each into a list kept sorted."""
+
+    __slots__ = ("_conflicts", "_disputed", "_pending", "_placed", "_sections")
 
     def __init__(self) -> None:
         self._sections: dict[str, SortedList[RankKey]] = {}
         self._disputed: SortedList[RankKey] = SortedList()  # items with conflicts, any section
-        self._placed: dict[str, tuple[str, RankKey, int]] = {}  # id → (section, key, conflicts)
+        self._placed: dict[str, Placement] = {}  # id → where it is in the lists
+        self._pending: dict[str, Placement | None] = {}  # id → where it goes (None: out)
         self._conflicts = 0  # conflicts of every item
 
     def put(self, item: Mapping[str, Any]) -> None:
         """Place an item that was created or changed."""
-        item_id = str(item["id"])
-        section, key, conflicts = str(item["section"]), rank_key(item), len(item.get("conflicts") or ())
-        placed = self._placed.get(item_id)
-        if placed is not None and placed[:2] == (section, key):  # most updates: same place
-            if bool(placed[2]) != bool(conflicts):
-                (self._disputed.add if conflicts else self._disputed.remove)(key)
-            self._conflicts += conflicts - placed[2]
-            self._placed[item_id] = (section, key, conflicts)
-            return
-        self.remove(item_id)
-        ranked = self._sections.get(section)
-        if ranked is None:
-            ranked = self._sections[section] = SortedList()
-        ranked.add(key)
-        if conflicts:
-            self._disputed.add(key)
-            self._conflicts += conflicts
-        self._placed[item_id] = (section, key, conflicts)
+        conflicts = item.get("conflicts")
+        self._pending[str(item["id"])] = (str(item["section"]), rank_key(item), len(conflicts) if conflicts else 0)
 
     def remove(self, item_id: str) -> None:
         """Forget an item (nothing happens for one not placed)."""
-        placed = self._placed.pop(item_id, None)
-        if placed is None:
+        self._pending[item_id] = None
+
+    def flush(self) -> None:
+        """Place the items put or removed since the last flush."""
+        pending = self._pending
+        if not pending:
             return
-        section, key, conflicts = placed
-        self._sections[section].remove(key)
-        if conflicts:
-            self._disputed.remove(key)
-            self._conflicts -= conflicts
+        self._pending = {}
+        placed = self._placed
+        adds: dict[str, list[RankKey]] = {}
+        disputed: list[RankKey] = []
+        for item_id, want in pending.items():
+            have = placed.get(item_id)
+            if have == want:
+                continue
+            if have is not None and want is not None and have[:2] == want[:2]:  # most updates: same place
+                if bool(have[2]) != bool(want[2]):
+                    if want[2]:
+                        disputed.append(want[1])
+                    else:
+                        self._disputed.remove(want[1])
+                self._conflicts += want[2] - have[2]
+                placed[item_id] = want
+                continue
+            if have is not None:
+                self._sections[have[0]].remove(have[1])
+                if have[2]:
+                    self._disputed.remove(have[1])
+                    self._conflicts -= have[2]
+                del placed[item_id]
+            if want is not None:
+                section, key, conflicts = want
+                at = adds.get(section)
+                if at is None:
+                    adds[section] = [key]
+                else:
+                    at.append(key)
+                if conflicts:
+                    disputed.append(key)
+                    self._conflicts += conflicts
+                placed[item_id] = want
+        for section, keys in adds.items():
+            ranked = self._sections.get(section)
+            if ranked is None:
+                ranked = self._sections[section] = SortedList()
+            ranked.update(keys)
+        if disputed:
+            self._disputed.update(disputed)
 
     def page(self, section: str, offset: int = 0, limit: int | None = None) -> Iterator[str]:
         """The ids of items ``offset`` to ``offset + limit`` of a section, in rank order."""
+        self.flush()
         ranked = self._sections.get(section)
         if ranked is None:
             return iter(())
@@ -90,21 +124,28 @@ class SectionRanking:
 
     def disputed(self, limit: int | None = None) -> Iterator[str]:
         """The ids of the first ``limit`` items with conflicts (default: all), in rank order."""
+        self.flush()
         return (key[2] for key in self._disputed.islice(0, limit))
 
     def section_of(self, item_id: str) -> str | None:
+        if item_id in self._pending:
+            want = self._pending[item_id]
+            return None if want is None else want[0]
         placed = self._placed.get(item_id)
         return None if placed is None else placed[0]
 
     def sections(self) -> list[str]:
         """The sections that held an item at some point."""
+        self.flush()
         return list(self._sections)
 
     def size(self, section: str) -> int:
+        self.flush()
         ranked = self._sections.get(section)
         return 0 if ranked is None else len(ranked)
 
     @property
     def conflicts(self) -> int:
         """How many conflicts the items hold in all."""
+        self.flush()
         return self._conflicts

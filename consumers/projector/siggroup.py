@@ -36,6 +36,7 @@ class SigGroup:
     """One signature of one bucket and its facts (see the module doc)."""
 
     __slots__ = (
+        "_first",
         "_item_id",
         "_summary",
         "_text",
@@ -60,6 +61,7 @@ class SigGroup:
         self._text: str | None = None
         self._item_id: str | None = None
         self._summary: Summary | None = None
+        self._first: Fact | None = None
         # since the last refresh (reset by it)
         self.touched = False  # a fact came or went, or the article behind one changed
         self.spoiled = False  # a fact went or was given again, or the article behind one changed
@@ -88,7 +90,7 @@ class SigGroup:
         summary = self._summary
         if summary is None:
             facts = self.facts
-            first = min(facts.values(), key=_by_claim)
+            first = self.first()
             summary = self._summary = (
                 first,
                 frozenset(aid for aid, _cid in facts),
@@ -98,10 +100,23 @@ class SigGroup:
 
     def first(self) -> Fact:
         """The first fact by (article, claim): what an item this group heads is of."""
-        return self.summary()[0]
+        first = self._first
+        if first is None:
+            summary = self._summary
+            facts = self.facts
+            if summary is not None:
+                first = summary[0]
+            elif len(facts) == 1:
+                for f in facts.values():
+                    first = f
+            if first is None:
+                first = min(facts.values(), key=_by_claim)
+            self._first = first
+        return first
 
     def forget_summary(self) -> None:
         self._summary = None
+        self._first = None
 
     def settled(self) -> None:
         """A refresh took in what happened to the group."""

@@ -410,17 +410,10 @@ class TalksView:
     # ------------------------------------------------------------------------------- reading
     def name_of(self, entity_id: str) -> str:
         """The name most articles give an entity (ties: shortest, then alphabetical)."""
-        names = self._names.get(entity_id)
-        if names:
-            return min(names.items(), key=lambda kv: (-kv[1], len(kv[0]), kv[0]))[0]
-        return entity_id.replace("-", " ").title()
+        return items.name_from_votes(self._names.get(entity_id), entity_id)
 
     def _article_ref(self, aid: str) -> ArticleRec | None:
         return self.articles.get(aid)
-
-    def _figures(self, aid: str, sentence_start: int) -> Sequence[Fact]:
-        found = self._sentence_counts.get((aid, sentence_start))
-        return [found[k] for k in sorted(found)] if found else ()
 
     def refresh(self) -> list[Change]:
         """Rebuild the items of the regions touched since the last refresh; the changes, sorted."""
@@ -441,6 +434,7 @@ class TalksView:
             changes.extend(
                 self._swap("ceasefire", {CEASEFIRE_ID} & self._items.keys(), {CEASEFIRE_ID: self._ceasefire()})
             )
+        self._ranking.flush()  # (the changed items placed in their sections at once)
         self._fresh = True
         return changes
 
@@ -737,7 +731,7 @@ class TalksView:
 
     def _lookups(self) -> items.Lookups:
         """For one build (not kept: see :class:`items.Lookups`)."""
-        return items.Lookups(self.lex, self.name_of, self.articles.get, self._figures)
+        return items.Lookups(self.lex, self._names, self.articles, self._sentence_counts)
 
     def _build_item(self, bucket: str, facts: Sequence[Fact]) -> dict[str, Any]:
         return items.build_item(bucket, facts, self._lookups())

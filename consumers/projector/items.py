@@ -550,6 +550,80 @@ def build_item(bucket: str, facts: Iterable[Fact], lookups: Lookups) -> dict[str
     return ItemBuilder(bucket).add_all(facts, lookups).item(lookups, head, id_of_head(bucket, head_sig))
 
 
+def build_one(bucket: str, f: Fact, item_id: str, lookups: Lookups) -> dict[str, Any] | None:
+    """The item of a single fact, rendered straight from it: what :class:`ItemBuilder` renders
+    of it, without the aggregates (most items of a busy view hold one report). None for what
+    only the builder renders: a party, or an event with counts said beside it."""
+    if bucket.startswith("party:"):
+        return None
+    aid = f.article_id
+    is_event = f.claim_kind == "event"
+    if is_event and lookups.figures_of(aid, f.sentence_start):
+        return None
+    ref = lookups.article_of(aid)
+    seen = ref.time if ref is not None else None
+    outlet = ref.outlet if ref is not None else None
+    status = f.status if f.status and f.status in STATUS_RANK else None
+    name_of = lookups.name_of
+    item: dict[str, Any] = {
+        "id": item_id,
+        "bucket": bucket,
+        "kind": f.kind,
+        "section": section_of(f, status, lookups.lex),
+        "status": status,
+        "status_history": [] if status is None else [{"status": status, "first_seen": seen or None, "article_id": aid}],
+        "participants": [{"id": p, "name": name_of(p)} for p in f.participants],
+        "participant_variants": [],
+        "sources": 1 if outlet else 0,
+        "outlets": [outlet] if outlet else [],
+        "articles": [
+            {
+                "article_id": aid,
+                "outlet": outlet,
+                "title": ref.title if ref is not None else None,
+                "url": ref.url if ref is not None else None,
+                "time": seen,
+                "evidence": [_evidence(f)],
+            }
+        ],
+        "articles_total": 1,
+        "first_seen": seen,
+        "last_seen": seen,
+        "conflicts": [],
+        "place": f.venue,
+        "date": f.date,
+        "time_text": f.time_text,
+        "actor": f.actor,
+    }
+    if f.venue:
+        item["place_name"] = name_of(f.venue)
+    if f.actor:
+        item["actor_name"] = name_of(f.actor)
+    item["object"] = f.object_text
+    item["object_variants"] = [f.object_text] if f.object_text is not None else []
+    if f.claim_kind == "count":
+        value = _fmt_value(f.value)
+        item["value"] = value
+        item["values"] = (
+            []
+            if value is None
+            else [
+                {
+                    "value": value,
+                    "lower_bound": f.lower_bound,
+                    "said_by": [{"article_id": aid, "outlet": outlet, "asserted_by": f.asserted_by}],
+                    "sources": 1 if ref is not None else 0,
+                    "said_by_total": 1,
+                }
+            ]
+        )
+    elif is_event:
+        item["figures"] = []
+        item["value"] = None
+    item["label"] = label(item, name_of)
+    return item
+
+
 def label(item: Mapping[str, Any], name_of: NameOf) -> str:
     """A short human label, e.g. ``Call: Donald Trump – Vladimir Putin (Monday)``."""
     names = " – ".join(p["name"] for p in item["participants"])

@@ -615,6 +615,13 @@ class TalksView:
 
     def _build_anew(self, item_id: str, groups: list[SigGroup], lookups: items.Lookups) -> dict[str, Any]:
         """An item from all its facts; a large one keeps its builder to fold the next ones in."""
+        if len(groups) == 1 and len(groups[0].facts) == 1 and self.keep_builders > 1:
+            item = items.build_one(groups[0].bucket, groups[0].first(), item_id, lookups)
+            if item is not None:
+                self.built += 1
+                self._built_from[item_id] = (groups[0],)
+                self._builders.pop(item_id, None)
+                return item
         builder = items.ItemBuilder(groups[0].bucket)
         for g in groups:
             builder.add_all(g.facts.values(), lookups)

@@ -40,7 +40,7 @@ OBJECT_KINDS = frozenset({"proposal", "offer", "demand", "agreement"})
 #: How facts are derived from claims (buckets, signatures). A checkpoint records it with the
 #: lexicon's digest, and a restart rebuilds a view whose facts were derived otherwise (its saved
 #: facts would not merge with new ones as they should). Bump it with any change to that.
-FACTS_VERSION = 3
+FACTS_VERSION = 4
 TOKEN_CACHE_SIZE = 100_000
 _TOKEN = re.compile(r"[0-9][0-9,.]*|[\w'’-]+", re.UNICODE)
 
@@ -380,7 +380,6 @@ def _quote_fact(article_id: str, claim: dict[str, Any], lex: Lexicon) -> Fact | 
     who = _norm_entity(speaker.get("entity")) or _speaker_key(str(speaker.get("text", "")))
     if not who:
         return None
-    text = q.get("text")
     return _new_fact(
         Fact,
         (
@@ -396,7 +395,7 @@ def _quote_fact(article_id: str, claim: dict[str, Any], lex: Lexicon) -> Fact | 
             None,
             None,
             str(speaker.get("text", "")) or None,
-            object_tokens(text, lex),
+            (),  # (what a party says is no part of its signature: its quotes are one item)
             str(q.get("cue", "")) or None,
             None,
             False,

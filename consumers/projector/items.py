@@ -39,7 +39,7 @@ MAX_POSITIONS = 10
 #: instead of building them; one saved by another version of this module is built anew. Bump it
 #: with any change to what an item holds (``tests/unit/test_projector_checkpoint_items.py`` pins a
 #: rendering of the seeds to it and fails until you do).
-RENDER_VERSION = 6
+RENDER_VERSION = 7
 
 
 NameOf = Callable[[str], str]

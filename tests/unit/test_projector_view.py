@@ -509,3 +509,29 @@ def test_the_summary_and_section_pages_are_the_state_cut_short(limit: int, offse
     shown = {c["item_id"] for c in summary["conflicts"]}
     assert len(shown) == min(limit, len({c["item_id"] for c in state["conflicts"]}))
     assert _LARGE.section_page("nothing", 0, limit) is None
+
+
+def _quote_claim(cid: str, speaker: str, text: str) -> dict[str, Any]:
+    sentence = f'"{text}," {speaker} said.'
+    return {
+        "id": cid,
+        "kind": "quote",
+        "asserted_by": {"kind": "source", "entity": speaker, "text": speaker},
+        "confidence": 0.9,
+        "evidence": {"start": 0, "end": 5, "sentence_start": 0, "sentence_end": len(sentence), "sentence": sentence},
+        "quote": {"speaker": {"entity": speaker, "text": speaker}, "cue": "said", "text": text, "direct": True},
+    }
+
+
+def test_a_party_keeps_its_item_as_it_says_more() -> None:
+    """A party's statements are one item whose id does not depend on what was said: each quote
+    had a signature of its own words, and one whose words sorted first renamed the party's item
+    (removed and created again downstream)."""
+    arts = list(seed_articles().values())
+    view = build([arts[0], _claims_event(arts[0], [_quote_claim("q1", "x-one", "zebras roam")])])
+    (party,) = view.state()["sections"]["parties"]
+    view.apply(_claims_event(arts[1], [_quote_claim("q2", "x-one", "apples fall")]))
+    changes = view.refresh()
+    assert [(c.change, c.item_id) for c in changes if c.section == "parties"] == [("updated", party["id"])]
+    (again,) = view.state()["sections"]["parties"]
+    assert again["id"] == party["id"] and again["positions_total"] == 2

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import heapq
 from bisect import insort
-from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from operator import attrgetter
 from typing import Any, TypeVar, final
@@ -233,6 +232,38 @@ def _first_claim(row: _ValueRow) -> tuple[str, str]:
 
 def _most_said(row: _ValueRow) -> tuple[int, str]:
     return (-len(row.outlets), str(row.value))
+
+
+def figures(kind: str, said: Iterable[Fact], article_of: ArticleOf, lex: Lexicon) -> list[dict[str, Any]]:
+    """The counts said beside an event of ``kind``, by category in the lexicon's order (the first,
+    people killed before drones intercepted, names the item), each with its values."""
+    wanted = lex.figures.get(kind, ())
+    by_category: dict[str, list[Fact]] = {}
+    for g in said:
+        if g.kind in wanted and g.claim_kind == "count":
+            at = by_category.get(g.kind)
+            if at is None:
+                by_category[g.kind] = [g]
+            else:
+                at.append(g)
+    return [
+        {"category": cat, "values": valued(by_category[cat], article_of, _count_value)}
+        for cat in wanted
+        if cat in by_category
+    ]
+
+
+def _count_value(f: Fact) -> Any:
+    return _fmt_value(f.value)
+
+
+def _put_figures(item: dict[str, Any], figs: list[dict[str, Any]]) -> None:
+    """An event item's figures, their conflicts, and its value (the first figure's)."""
+    item["figures"] = figs
+    for fig in figs:
+        if len(fig["values"]) > 1:
+            item["conflicts"].append({"about": fig["category"], "values": fig["values"]})
+    item["value"] = figs[0]["values"][0]["value"] if figs else None
 
 
 def valued(facts: Iterable[Fact], article_of: ArticleOf, value_of: Callable[[Fact], Any]) -> list[dict[str, Any]]:
@@ -486,20 +517,7 @@ class ItemBuilder:
     def _event_figures(self, item: dict[str, Any], head: Fact, lex: Lexicon) -> None:
         """Counts said in the sentences that report the event (people killed in a strike, …), in
         the lexicon's order: the first (people killed before drones intercepted) names the item."""
-        wanted = lex.figures.get(head.kind, ()) if self._figures else ()
-        by_cat: dict[str, list[Fact]] = defaultdict(list)
-        for g in self._figures.values():
-            if g.kind in wanted:
-                by_cat[g.kind].append(g)
-        item["figures"] = [
-            {"category": cat, "values": valued(by_cat[cat], self._ref, lambda f: _fmt_value(f.value))}
-            for cat in wanted
-            if cat in by_cat
-        ]
-        for fig in item["figures"]:
-            if len(fig["values"]) > 1:
-                item["conflicts"].append({"about": fig["category"], "values": fig["values"]})
-        item["value"] = item["figures"][0]["values"][0]["value"] if item["figures"] else None
+        _put_figures(item, figures(head.kind, self._figures.values(), self._ref, lex))
         finals = self._done
         if finals & {"cancelled", "rejected"} and finals - {"cancelled", "rejected"}:
             facts = [f for fs in self._facts.values() for f in fs]
@@ -552,14 +570,11 @@ def build_item(bucket: str, facts: Iterable[Fact], lookups: Lookups) -> dict[str
 
 def build_one(bucket: str, f: Fact, item_id: str, lookups: Lookups) -> dict[str, Any] | None:
     """The item of a single fact, rendered straight from it: what :class:`ItemBuilder` renders
-    of it, without the aggregates (most items of a busy view hold one report). None for what
-    only the builder renders: a party, or an event with counts said beside it."""
+    of it, without the aggregates (most items of a busy view hold one report). None for a party
+    (only the builder renders one)."""
     if bucket.startswith("party:"):
         return None
     aid = f.article_id
-    is_event = f.claim_kind == "event"
-    if is_event and lookups.figures_of(aid, f.sentence_start):
-        return None
     ref = lookups.article_of(aid)
     seen = ref.time if ref is not None else None
     outlet = ref.outlet if ref is not None else None
@@ -617,9 +632,9 @@ def build_one(bucket: str, f: Fact, item_id: str, lookups: Lookups) -> dict[str,
                 }
             ]
         )
-    elif is_event:
-        item["figures"] = []
-        item["value"] = None
+    elif f.claim_kind == "event":
+        said = lookups.figures_of(aid, f.sentence_start)
+        _put_figures(item, figures(f.kind, said, lookups.article_of, lookups.lex) if said else [])
     item["label"] = label(item, name_of)
     return item
 

@@ -141,6 +141,8 @@ class Envelope:
     specversion: str = SPECVERSION
     datacontenttype: str = CONTENT_TYPE
     extensions: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    #: ``data`` as JSON, once made (see :attr:`data_json`)
+    _data_json: bytes | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.type not in SCHEMA_VERSIONS:
@@ -161,7 +163,7 @@ class Envelope:
     @property
     def data_json(self) -> bytes:
         """``data`` as JSON bytes (made once: at creation, or when first asked of a decoded event)."""
-        known: bytes | None = self._data_json  # type: ignore[attr-defined]
+        known = self._data_json
         if known is None:
             known = orjson.dumps(self.data)
             object.__setattr__(self, "_data_json", known)

@@ -281,7 +281,14 @@ def partitions_within_regions(bucket: str) -> bool:
     """Whether a region of the bucket can hold several items (stated dates, places, actors tell
     them apart, or specific objects a vaguer one names: "a 30-day" and "a 60-day ceasefire");
     where nothing does, a region is one item (see :mod:`consumers.projector.regions`)."""
-    return bool(_attrs(bucket)) or _nests_objects(bucket)
+    known = _PARTITIONS.get(bucket)
+    if known is None:
+        known = _PARTITIONS[bucket] = bool(_attrs(bucket)) or _nests_objects(bucket)
+    return known
+
+
+#: :func:`partitions_within_regions` of the buckets asked about (a few dozen; asked per group)
+_PARTITIONS: dict[str, bool] = {}
 
 
 def _nests_objects(bucket: str) -> bool:

@@ -247,6 +247,15 @@ class RegionIndex:
             if len(groups) <= 1:
                 region.reprs = None
 
+    def region_of(self, key: MatchKey) -> Region | None:
+        """The region (root) of a key, or None for a key not registered."""
+        node = self._keys.get(key)
+        if node is None:
+            return None
+        if node.parent is None:
+            return node
+        return self.find(key)
+
     def find(self, key: MatchKey) -> Region:
         """The region (root) of a registered key."""
         node = self._keys[key]

@@ -457,9 +457,9 @@ class TalksView:
         for g in touched:
             bucket = g.bucket
             regions = self._region_index(bucket)
-            if g.key not in regions:
+            root = regions.region_of(g.key)
+            if root is None:
                 continue  # (its key went away with it)
-            root = regions.find(g.key)
             if bucket not in whole:
                 roots[bucket].add(root)
             if not merge.partitions_within_regions(bucket):

@@ -5,29 +5,25 @@ and CPython spends most of that time interpreting small dict and tuple operation
 modules listed in :data:`MODULES` are plain typed Python (``mypy --strict``); mypyc compiles
 them, unchanged, to C extensions that run the same code several times faster.
 
-``python -m newswire.compiled build`` (run by ``scripts/bootstrap`` and the Docker build) writes
+``python -m newswire.build_core`` (run by ``scripts/bootstrap`` and the Docker build) writes
 the extensions to ``newswire/_compiled/`` with a manifest of the sources' digests. A package that
 holds compiled modules calls :func:`extend_path` from its ``__init__``: when the manifest matches
 the sources on disk and the interpreter, the compiled directory goes first on the package's
 ``__path__`` and the compiled modules are imported instead of the ``.py`` files. When it does
 not (a source was edited since, no compiler on the machine, another Python), the sources are
-imported as they are, so a stale build is never run; ``python -m newswire.compiled status`` says
-which is in use and why. ``NEWSWIRE_PURE_PYTHON=1`` forces the sources.
+imported as they are, so a stale build is never run; ``python -m newswire.build_core`` says
+which is in use and why (``--status``). ``NEWSWIRE_PURE_PYTHON=1`` forces the sources.
 
-No Kafka, no clock: a build step and an import hook.
+No Kafka, no clock: an import hook (the build is :mod:`newswire.build_core`).
 """
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 import os
-import shutil
 import sys
 import sysconfig
-import tempfile
-import time
 from functools import cache
 from pathlib import Path
 
@@ -55,15 +51,15 @@ MANIFEST = "manifest.json"
 PURE_ENV = "NEWSWIRE_PURE_PYTHON"
 
 
-def _source(module: str) -> Path:
+def source_of(module: str) -> Path:
     return ROOT.joinpath(*module.split(".")).with_suffix(".py")
 
 
-def _digests() -> dict[str, str]:
-    return {m: hashlib.sha256(_source(m).read_bytes()).hexdigest() for m in MODULES}
+def source_digests() -> dict[str, str]:
+    return {m: hashlib.sha256(source_of(m).read_bytes()).hexdigest() for m in MODULES}
 
 
-def _interpreter() -> str:
+def interpreter() -> str:
     """What a build is only good for: the extension suffix names the Python version and ABI."""
     return str(sysconfig.get_config_var("EXT_SUFFIX"))
 
@@ -76,13 +72,13 @@ def status() -> tuple[bool, str]:
     try:
         manifest = json.loads((ARTIFACTS / MANIFEST).read_text(encoding="utf-8"))
     except FileNotFoundError:
-        return False, "not built (python -m newswire.compiled build)"
+        return False, "not built (python -m newswire.build_core)"
     except (OSError, ValueError) as exc:
         return False, f"manifest unreadable: {exc}"
-    if manifest.get("interpreter") != _interpreter():
-        return False, f"built for {manifest.get('interpreter')}, running {_interpreter()}"
+    if manifest.get("interpreter") != interpreter():
+        return False, f"built for {manifest.get('interpreter')}, running {interpreter()}"
     try:
-        current = _digests()
+        current = source_digests()
     except OSError as exc:
         return False, f"sources unreadable: {exc}"
     stale = sorted(m for m in MODULES if manifest.get("sources", {}).get(m) != current[m])
@@ -106,68 +102,4 @@ def extend_path(package_path: list[str], package: str) -> None:
 
 def in_use(module: object) -> bool:
     """Whether an imported module is a compiled one."""
-    return str(getattr(module, "__file__", "")).endswith(_interpreter())
-
-
-def build(jobs: int = 2) -> Path:
-    """Compile :data:`MODULES` into :data:`ARTIFACTS` (replaced whole, with its manifest)."""
-    from mypyc.build import mypycify  # a build-time dependency (mypy), not a runtime one
-    from setuptools import Distribution
-    from setuptools.command.build_ext import build_ext
-
-    digests = _digests()
-    started = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="newswire-compile-") as tmp:
-        cwd = os.getcwd()
-        os.chdir(ROOT)  # mypyc names the modules after their paths
-        try:
-            paths = [str(_source(m).relative_to(ROOT)) for m in MODULES]
-            extensions = mypycify(paths, opt_level="3", group_name=GROUP, target_dir=f"{tmp}/c")
-            command = build_ext(Distribution({"name": GROUP, "ext_modules": extensions}))
-            command.build_lib = f"{tmp}/lib"
-            command.build_temp = f"{tmp}/obj"
-            command.parallel = jobs
-            command.ensure_finalized()
-            command.run()
-        finally:
-            os.chdir(cwd)
-        if _digests() != digests:
-            raise RuntimeError("the sources changed while they were compiled: build again")
-        manifest = {
-            "interpreter": _interpreter(),
-            "sources": digests,
-            "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            "seconds": round(time.monotonic() - started, 1),
-        }
-        Path(f"{tmp}/lib/{MANIFEST}").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
-        staging = ARTIFACTS.with_name(ARTIFACTS.name + ".new")
-        shutil.rmtree(staging, ignore_errors=True)
-        shutil.copytree(f"{tmp}/lib", staging)
-        shutil.rmtree(ARTIFACTS, ignore_errors=True)
-        staging.rename(ARTIFACTS)
-    return ARTIFACTS
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m newswire.compiled",
-        description="Compile the pure cores with mypyc (build), or say whether the compiled ones are in use (status).",
-    )
-    parser.add_argument("action", choices=("build", "status"))
-    parser.add_argument("--jobs", type=int, default=2, help="C files compiled at once (build)")
-    parser.add_argument("--quiet", action="store_true", help="status: say nothing, exit 1 when not in use")
-    args = parser.parse_args(argv)
-    if args.action == "build":
-        started = time.monotonic()
-        out = build(args.jobs)
-        print(f"compiled {len(MODULES)} modules into {out} in {time.monotonic() - started:.0f} s")
-        status.cache_clear()
-    used, why = status()
-    if args.quiet:
-        return 0 if used or os.environ.get(PURE_ENV) else 1
-    print(f"compiled core {'in use' if used else 'NOT in use'}: {why}")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+    return str(getattr(module, "__file__", "")).endswith(interpreter())

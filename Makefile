@@ -9,6 +9,7 @@ up: setup  ## run the whole pipeline on the embedded broker, replay seeds/, serv
 
 test: setup-system  ## install everything and run the test suite (unit, integration, e2e, deploy)
 	$(BIN)/pytest -m "not faults" tests
+	NEWSWIRE_PURE_PYTHON=1 $(BIN)/pytest -q tests/unit -k "projector or compiled"  # the core's sources as they are, uncompiled
 	$(BIN)/ruff check newswire ingestor consumers tests bench
 	$(BIN)/mypy
 	$(BIN)/lint-imports

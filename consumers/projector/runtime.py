@@ -330,8 +330,14 @@ def _derived_otherwise(snap: Mapping[str, Any], window_s: float) -> tuple[str, d
 
 
 def item_changed_envelope(change: Change, version: int, when: str, source: str) -> Envelope:
-    """The ``newswire.talks.item.changed`` event of one change (id from the item and its content)."""
-    body = orjson.dumps(change.item, option=orjson.OPT_SORT_KEYS) if change.item is not None else b"removed"
+    """The ``newswire.talks.item.changed`` event of one change (id from the item and its content).
+    The item goes in as the JSON the view keeps of it, not serialized again (twice: for the id,
+    and in the event's data): a rebuild publishes tens of thousands of them."""
+    item: Any = change.item
+    body = b"removed"
+    if item is not None:
+        body = change.json if change.json is not None else orjson.dumps(item)
+        item = orjson.Fragment(body)
     digest = hashlib.sha256(body).hexdigest()[:32]
     return Envelope(
         id=ids.derived_event_id(events.ITEM_CHANGED, change.item_id, f"{change.change}:{digest}"),
@@ -343,7 +349,7 @@ def item_changed_envelope(change: Change, version: int, when: str, source: str) 
             "item_id": change.item_id,
             "section": change.section,
             "change": change.change,
-            "item": change.item,
+            "item": item,
             "view_version": version,
         },
         extractor=EXTRACTOR,

@@ -82,6 +82,7 @@ class Change:
     section: str
     change: str  # created | updated | removed
     item: Mapping[str, Any] | None
+    json: bytes | None = None  # the item as the view keeps it (``orjson.dumps(item)``), when known
 
 
 Rank = tuple[str, str, str]  # (event time, extractor/revision, event id): larger wins
@@ -581,7 +582,7 @@ class TalksView:
                 continue
             # kept as a copy: orjson's output holds on to the buffer it grew (4.1 kB of memory
             # for an item of 1.7 kB), which adds up over every item of the view
-            self._items[item_id] = bytes(memoryview(encoded))
+            kept = self._items[item_id] = bytes(memoryview(encoded))
             self._ranking.put(item)
             if bucket in ("agreements", "proposals"):
                 if self._names_ceasefire(item):
@@ -592,7 +593,7 @@ class TalksView:
                     self._ceasefire_agreed.add(item_id)
                 else:  # ("rejected a ceasefire deal", "the truce collapsed": none in force)
                     self._ceasefire_agreed.discard(item_id)
-            out.append(Change(item_id, item["section"], "created" if before is None else "updated", item))
+            out.append(Change(item_id, item["section"], "created" if before is None else "updated", item, kept))
         return out
 
     def _build_region(

@@ -138,6 +138,9 @@ def make_producer(settings: Settings, client_id: str, *, max_request_size: int |
         delivery_timeout_ms=max(120_000, settings.request_timeout_ms + 5_000),
         request_timeout_ms=settings.request_timeout_ms,
         linger_ms=5,
+        # (a batch that fills wakes the sender thread, a write to a socket: the projector's item
+        # changes are ~2 kB, so with the 16 kB default a rebuild woke it every eighth record)
+        batch_size=256 * 1024,
         max_request_size=max_request_size or max(settings.max_event_bytes * 2, 1_048_576),
         compression_type=None,
         bootstrap_timeout_ms=5_000,

@@ -103,31 +103,13 @@ class _Snapshot(Mapping[str, Any]):
         return repr(dict(self._frozen()))
 
 
-class _Parsed(Mapping[str, Any]):
-    """Marks ``data`` parsed from a record: a fresh dict nobody else holds, frozen in place."""
-
-    __slots__ = ("raw",)
-
-    def __init__(self, raw: dict[str, Any]) -> None:
-        self.raw = raw
-
-    def __getitem__(self, key: str) -> Any:
-        return self.raw[key]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.raw)
-
-    def __len__(self) -> int:
-        return len(self.raw)
-
-
 @dataclass(frozen=True)
 class Envelope:
     """One CloudEvent. ``data`` is deeply frozen so that an event cannot change after creation.
 
     An event made here is serialized at creation (``data_json``) and its ``data`` frozen from
     that JSON when first read; an event decoded from a record is frozen at once (its consumer
-    reads it) and serialized again only if asked."""
+    reads it) and serialized again only if asked (:meth:`decoded`)."""
 
     id: str
     type: str
@@ -149,16 +131,36 @@ class Envelope:
             raise EnvelopeError("unknown_type", f"unknown event type {self.type!r}")
         if not self.dataschema:
             object.__setattr__(self, "dataschema", dataschema_uri(self.type))
-        if type(self.data) is _Parsed:
-            object.__setattr__(self, "_data_json", None)
-            object.__setattr__(self, "data", freeze(self.data.raw))
-            return
         try:
             data_json = orjson.dumps(self.data)  # (frozen parts of another event serialize as they are)
         except TypeError:  # other mappings (a read-only proxy): plain dicts first
             data_json = orjson.dumps(thaw(self.data))
         object.__setattr__(self, "_data_json", data_json)
         object.__setattr__(self, "data", _Snapshot(data_json))
+
+    @classmethod
+    def decoded(cls, raw: Mapping[str, Any], extensions: Mapping[str, str]) -> Envelope:
+        """An envelope from a JSON object :func:`envelope_from_dict` has checked, its ``data`` a
+        parsed dict nobody else holds (frozen in place). Made without ``__init__``: a frozen
+        dataclass sets each of its 13 fields through ``object.__setattr__``, which cost a consumer
+        more than freezing the data (``python -m bench.projector``, bare decode)."""
+        env = object.__new__(cls)
+        vars(env).update(
+            id=raw["id"],
+            type=raw["type"],
+            source=raw["source"],
+            subject=raw["subject"],
+            time=raw["time"],
+            data=freeze(raw["data"]),
+            dataschema=raw["dataschema"],
+            causationid=raw.get("causationid"),
+            extractor=raw.get("extractor"),
+            specversion=SPECVERSION,
+            datacontenttype=raw.get("datacontenttype", CONTENT_TYPE),
+            extensions=extensions,
+            _data_json=None,
+        )
+        return env
 
     @property
     def data_json(self) -> bytes:
@@ -252,21 +254,9 @@ def envelope_from_dict(raw: Mapping[str, Any]) -> Envelope:
     if raw["type"] not in SCHEMA_VERSIONS:
         raise EnvelopeError("unknown_type", f"unknown event type {raw['type']!r}")
     extensions = _NO_EXTENSIONS
-    if raw.keys() - _KNOWN:
+    if not _KNOWN.issuperset(raw):
         extensions = MappingProxyType({k: str(v) for k, v in raw.items() if k not in _KNOWN})
-    return Envelope(
-        id=raw["id"],
-        type=raw["type"],
-        source=raw["source"],
-        subject=raw["subject"],
-        time=raw["time"],
-        data=_Parsed(raw["data"]),
-        dataschema=raw["dataschema"],
-        causationid=raw.get("causationid"),
-        extractor=raw.get("extractor"),
-        datacontenttype=raw.get("datacontenttype", CONTENT_TYPE),
-        extensions=extensions,
-    )
+    return Envelope.decoded(raw, extensions)
 
 
 def decode(value: bytes | None) -> Envelope:

@@ -15,11 +15,11 @@ _SLUG_DROP = re.compile(r"[^a-z0-9]+")
 
 
 def _digest(*parts: str, size: int = 16) -> str:
-    h = hashlib.blake2b(digest_size=size)
-    for part in parts:
-        h.update(part.encode("utf-8"))
-        h.update(b"\x1f")  # unit separator: ("ab","c") and ("a","bc") differ
-    return h.hexdigest()
+    """BLAKE2b of the parts, each followed by the unit separator (so ("ab","c") and ("a","bc")
+    differ), hashed in one call: the projector names every item it builds this way."""
+    if not parts:
+        return hashlib.blake2b(digest_size=size).hexdigest()
+    return hashlib.blake2b(("\x1f".join(parts) + "\x1f").encode("utf-8"), digest_size=size).hexdigest()
 
 
 def normalize_text(text: str) -> str:

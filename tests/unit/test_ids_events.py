@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+from dataclasses import fields
 from datetime import UTC, datetime, timedelta, timezone
+from types import MappingProxyType
 
 import orjson
 import pytest
@@ -47,6 +50,16 @@ def test_text_ids_ignore_whitespace_layout(text: str) -> None:
 def test_digest_parts_are_separated(a: str, b: str) -> None:
     if a + b and (a, b) != (a + b, ""):
         assert ids.stable_id("x", a, b) != ids.stable_id("x", a + b, "") or b == ""
+
+
+@given(st.lists(st.text(), max_size=4), st.sampled_from([4, 8, 12, 16]))
+def test_digest_is_blake2b_of_the_separated_parts(parts: list[str], size: int) -> None:
+    """Ids already written (events, checkpoints, the compacted topic) must not change."""
+    reference = hashlib.blake2b(digest_size=size)
+    for part in parts:
+        reference.update(part.encode("utf-8"))
+        reference.update(b"\x1f")
+    assert ids._digest(*parts, size=size) == reference.hexdigest()
 
 
 def test_ids_are_deterministic_and_distinct() -> None:
@@ -104,6 +117,31 @@ def test_envelope_round_trips_any_json_data(value: object) -> None:
         id="evt-1", type=events.DEADLETTER, source="s", subject="k", time="2026-01-01T00:00:00Z", data={"v": value}
     )
     assert events.decode(events.encode(env)).to_dict() == env.to_dict()
+
+
+@given(json_values, st.booleans(), st.dictionaries(st.sampled_from(["traceparent", "partitionkey"]), st.text()))
+def test_a_decoded_envelope_is_the_one_its_fields_make(
+    value: object, derived: bool, extensions: dict[str, str]
+) -> None:
+    """Decoding builds the envelope without ``__init__``: it must still set every field, freeze
+    the data and equal the envelope made from the same values."""
+    env = Envelope(
+        id="evt-1",
+        type=events.DEADLETTER,
+        source="s",
+        subject="k",
+        time="2026-01-01T00:00:00Z",
+        data={"v": value},
+        causationid="evt-0" if derived else None,
+        extractor="x@1" if derived else None,
+        extensions=MappingProxyType(extensions),
+    )
+    decoded = events.decode(events.encode(env))
+    assert vars(decoded).keys() == {f.name for f in fields(Envelope)}
+    assert decoded == env
+    assert decoded.data_json == env.data_json
+    with pytest.raises(TypeError):
+        decoded.data["v"] = 1  # type: ignore[index]
 
 
 @pytest.mark.parametrize(

@@ -11,6 +11,7 @@ test: setup-system  ## install everything and run the test suite (unit, integrat
 	$(BIN)/pytest -m "not faults" tests
 	NEWSWIRE_PURE_PYTHON=1 $(BIN)/pytest -q tests/unit -k "projector or compiled"  # the core's sources as they are, uncompiled
 	$(BIN)/ruff check newswire ingestor consumers tests bench
+	$(BIN)/ruff format --check newswire ingestor consumers tests bench
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
@@ -25,6 +26,7 @@ bench: setup  ## every benchmark, with figures and ratios against same-run basel
 
 lint: setup
 	$(BIN)/ruff check newswire ingestor consumers tests bench
+	$(BIN)/ruff format --check newswire ingestor consumers tests bench
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 

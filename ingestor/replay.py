@@ -176,9 +176,7 @@ def replay(
                 break
             if isinstance(item, Rejection):
                 report.rejected.append(item)
-                log.warning(
-                    "rejected file", extra=logs.fields(file=item.name, reason=item.reason, error=item.message)
-                )
+                log.warning("rejected file", extra=logs.fields(file=item.name, reason=item.reason, error=item.message))
                 continue
             if item.id in seen:
                 report.duplicates.append(f"{item.data['origin']['path']} ({item.subject})")

@@ -606,7 +606,5 @@ class StageRunner:
                 continue
             totals[tp.topic] = totals.get(tp.topic, 0) + max(high - position, 0)
         for topic, lag in totals.items():
-            role = next(
-                (r for r in self.input_roles if topic_name(r, self.settings.topic_prefix) == topic), topic
-            )
+            role = next((r for r in self.input_roles if topic_name(r, self.settings.topic_prefix) == topic), topic)
             self.metrics.lag.labels(stage=self.name, topic=role).set(lag)

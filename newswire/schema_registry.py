@@ -88,6 +88,4 @@ def validate_event(event: Mapping[str, Any] | bytes) -> dict[str, Any]:
 
 
 def schema_names() -> list[str]:
-    return sorted(
-        p.name for p in resources.files("newswire.schemas").iterdir() if p.name.endswith(".json")
-    )
+    return sorted(p.name for p in resources.files("newswire.schemas").iterdir() if p.name.endswith(".json"))

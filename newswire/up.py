@@ -187,9 +187,7 @@ def supervise(children: list[Child], shutdown: Shutdown) -> int:
             if code is None:
                 continue
             if child.restarts >= MAX_RESTARTS:
-                log.error(
-                    "stage keeps failing; stopping", extra=logs.fields(stage=child.name, exit_code=code)
-                )
+                log.error("stage keeps failing; stopping", extra=logs.fields(stage=child.name, exit_code=code))
                 return 1
             child.restarts += 1
             backoff = min(2.0**child.restarts, 30.0)

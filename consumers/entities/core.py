@@ -34,6 +34,7 @@ VERSION = "1.0.0"
 #: ``extractor`` attribute of every event this code produces; part of the derived event ids.
 EXTRACTOR = f"{NAME}@{VERSION}"
 
+
 @dataclass(frozen=True)
 class Extraction:
     """The entities of one article revision, with the outcome."""

@@ -102,9 +102,7 @@ def make_batch_handler(
             if outcome != "ok":
                 log.info(
                     "article not analysed in full",
-                    extra=logs.fields(
-                        stage=spec.stage, article_id=article.article_id, outcome=outcome, reason=reason
-                    ),
+                    extra=logs.fields(stage=spec.stage, article_id=article.article_id, outcome=outcome, reason=reason),
                 )
         hooks.observe(results, time.perf_counter() - started)
         return outputs

@@ -596,9 +596,7 @@ class TalksView:
             out.append(Change(item_id, item["section"], "created" if before is None else "updated", item, kept))
         return out
 
-    def _build_region(
-        self, bucket: str, root: Region, lookups: items.Lookups, reuse: bool = True
-    ) -> dict[str, Built]:
+    def _build_region(self, bucket: str, root: Region, lookups: items.Lookups, reuse: bool = True) -> dict[str, Built]:
         """The items of one region of a bucket (a function of the facts in it)."""
         out: dict[str, Built] = {}
         whole = None if merge.partitions_within_regions(bucket) else root  # the region is one item

@@ -95,4 +95,3 @@ def test_one_fact_renders_as_the_builder_renders_it(
         return
     assert fast == built
     assert list(fast) == list(built)  # (the same keys in the same order: the JSON is the same)
-

@@ -191,9 +191,7 @@ def test_each_region_keeps_its_signatures_in_repr_order(bucket: str, raw: list[A
     for idx in (index, rebuilt):
         for root in idx.roots():
             members = idx.members(root)
-            assert [g.sig for g in idx.groups(root)] == sorted(
-                (g.sig for k in members for g in by_key[k]), key=repr
-            )
+            assert [g.sig for g in idx.groups(root)] == sorted((g.sig for k in members for g in by_key[k]), key=repr)
     assert {frozenset(index.members(r)) for r in index.roots()} == {
         frozenset(rebuilt.members(r)) for r in rebuilt.roots()
     }

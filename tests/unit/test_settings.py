@@ -6,8 +6,9 @@ from newswire.settings import ENV_NAMES, Settings, SettingsError
 
 
 def test_defaults_and_env() -> None:
-    s = Settings.from_env({"NEWSWIRE_KAFKA_BOOTSTRAP": "a:1, b:2", "NEWSWIRE_PARTITIONS": "6",
-                           "NEWSWIRE_ALLOW_PRIVATE_NETWORKS": "true"})
+    s = Settings.from_env(
+        {"NEWSWIRE_KAFKA_BOOTSTRAP": "a:1, b:2", "NEWSWIRE_PARTITIONS": "6", "NEWSWIRE_ALLOW_PRIVATE_NETWORKS": "true"}
+    )
     assert s.bootstrap_servers == ["a:1", "b:2"]
     assert s.partitions == 6 and s.allow_private_networks is True
     assert Settings.from_env(s.as_env()) == s

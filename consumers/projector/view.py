@@ -252,7 +252,7 @@ class TalksView:
                 kept.absorb(taken)
 
     def _apply_claims(self, env: Envelope) -> None:
-        d = env.data
+        d = events.parsed_data(env)  # (read once, here: its facts keep none of it)
         aid = str(d["article_id"])
         rank: Rank = (env.time, str(d.get("extractor", "")), env.id)
         old = self.claims.get(aid)

@@ -144,6 +144,23 @@ def test_a_decoded_envelope_is_the_one_its_fields_make(
         decoded.data["v"] = 1  # type: ignore[index]
 
 
+@given(json_values, st.booleans())
+def test_parsed_data_is_the_data_and_leaves_the_event_frozen(value: object, read_first: bool) -> None:
+    """The projector reads a decoded event's data as parsed (:func:`events.parsed_data`); the
+    event's own ``data`` is still the same, frozen, whichever is read first."""
+    made = Envelope(
+        id="evt-1", type=events.DEADLETTER, source="s", subject="k", time="2026-01-01T00:00:00Z", data={"v": value}
+    )
+    decoded = events.decode(events.encode(made))
+    if read_first:
+        assert decoded.data == made.data
+    parsed = events.parsed_data(decoded)
+    assert orjson.dumps(parsed) == orjson.dumps(events.parsed_data(made)) == made.data_json
+    assert decoded.data == made.data and decoded.data_json == made.data_json
+    with pytest.raises(TypeError):
+        decoded.data["v"] = 1  # type: ignore[index]
+
+
 @pytest.mark.parametrize(
     ("value", "reason"),
     [

@@ -1,4 +1,4 @@
-"""Deeply immutable JSON: what an event's ``data`` is once decoded (pure).
+"""Deeply immutable JSON: what an event's ``data`` is when read (pure).
 
 An event must not change after it is made, yet its consumers read its data at every field
 of every claim. A read-only proxy over each object (``MappingProxyType``) made every read a

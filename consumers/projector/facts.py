@@ -165,7 +165,7 @@ class Fact(NamedTuple):
 
     def signature(self) -> tuple[Any, ...]:
         """Facts with equal signatures always land in the same item."""
-        return (self.kind, self.participants, self.date, self.place, self.actor, self.object_key, self.speaker)
+        return signature_of(self)
 
     def match_key(self) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
         """What the core of the merge rule compares (see :mod:`consumers.projector.regions`)."""
@@ -209,6 +209,11 @@ _SHARED = tuple(
         "sentence",
     )
 )
+
+
+def signature_of(f: Fact) -> tuple[Any, ...]:
+    """:meth:`Fact.signature` (a function: compiled, a call of it is native, of the method not)."""
+    return (f.kind, f.participants, f.date, f.place, f.actor, f.object_key, f.speaker)
 
 
 def match_key_of(signature: tuple[Any, ...]) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
@@ -260,9 +265,21 @@ def facts_from_claims(article_id: str, claims: Iterable[Any], lex: Lexicon | Non
     return out
 
 
-#: Who asserted a claim and where it was said (the last fields of every fact made from it).
-_Said = tuple[str, str | None, float, str, int, int, int]
+#: Who asserted a claim and where it was said (the last fields of every fact made from it): the
+#: confidence a float and the offsets ints, kept as the objects they are (see :func:`_as_float`).
+_Said = tuple[str, str | None, Any, str, Any, Any, Any]
 _new_fact = tuple.__new__  # (a Fact made from its values at once: NamedTuple's own __new__ is Python code)
+
+
+def _as_float(value: Any) -> Any:
+    """``float(value)``, the same object when it is one. (Typed ``float``, compiled code would
+    unbox it and box it again: a new object per claim.)"""
+    return value if type(value) is float else float(value)
+
+
+def _as_int(value: Any) -> Any:
+    """``int(value)``, the same object when it is one (see :func:`_as_float`)."""
+    return value if type(value) is int else int(value)
 
 
 def _said(claim: dict[str, Any]) -> _Said:
@@ -272,17 +289,28 @@ def _said(claim: dict[str, Any]) -> _Said:
     return (
         _text(by.get("text") or by.get("kind") or "outlet"),
         _norm_entity(by.get("entity")),
-        float(claim.get("confidence", 0.0)),
+        _as_float(claim.get("confidence", 0.0)),
         _text(ev.get("sentence", "")),  # one string for the claims of a sentence
-        int(ev.get("start", 0)),
-        int(ev.get("end", 0)),
-        int(ev.get("sentence_start", 0)),
+        _as_int(ev.get("start", 0)),
+        _as_int(ev.get("end", 0)),
+        _as_int(ev.get("sentence_start", 0)),
     )
 
 
 def _claim_id(claim: dict[str, Any]) -> str:
     cid = claim.get("id", "")
     return cid if type(cid) is str else str(cid)
+
+
+def _participants(raw: Any) -> tuple[str, ...]:
+    """The participants' keys, sorted and each once (a list, not a set: there are two or three)."""
+    keys: list[str] = []
+    for x in raw or ():
+        key = _norm_entity(x)
+        if key and key not in keys:
+            keys.append(key)
+    keys.sort()
+    return tuple(keys)
 
 
 def _event_fact(article_id: str, claim: dict[str, Any], lex: Lexicon) -> Fact | None:
@@ -293,7 +321,7 @@ def _event_fact(article_id: str, claim: dict[str, Any], lex: Lexicon) -> Fact | 
     if ekind not in lex.sections:
         return None
     time = ev.get("time") or {}
-    parts = tuple(sorted({p for p in (_norm_entity(x) for x in ev.get("participants") or ()) if p}))
+    parts = _participants(ev.get("participants"))
     negated = bool(ev.get("negated", False))
     place = _norm_entity(ev.get("place"))
     status = _text(ev.get("status", ""))

@@ -32,6 +32,7 @@ from consumers.projector.facts import (
     facts_from_claims,
     lexicon,
     object_tokens,
+    signature_of,
     titles_from_mentions,
 )
 from consumers.projector.ranking import SectionRanking
@@ -297,7 +298,7 @@ class TalksView:
             groups = buckets.get(bucket)
             if groups is None:
                 groups = buckets[bucket] = {}
-            sig = f.signature()
+            sig = signature_of(f)
             g = groups.get(sig)
             if g is None:
                 g = groups[sig] = self._new_group(bucket, sig)
@@ -347,7 +348,7 @@ class TalksView:
 
     def _group_of(self, f: Fact) -> SigGroup | None:
         groups = self._buckets.get(f.bucket)
-        return None if groups is None else groups.get(f.signature())
+        return None if groups is None else groups.get(signature_of(f))
 
     def _touch_facts(self, facts: Iterable[Fact]) -> None:
         """The article behind these facts changed: their items are rebuilt."""
